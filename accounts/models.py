@@ -1,0 +1,206 @@
+"""Identity: who logs in (User), players (Customer), staff (StaffProfile), partners.
+
+Seed sources: 000 customer_account / customer_login_password / admin_account /
+partner_account, 002 users, 003 users / platforms, 004 users.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from oauth2_provider.models import AbstractApplication
+
+
+class CaseInsensitiveUserManager(UserManager):
+    def get_by_natural_key(self, username):
+        return self.get(**{f"{self.model.USERNAME_FIELD}__iexact": username})
+
+
+class User(AbstractUser):
+    """Everyone who logs in: players, staff and partner owners."""
+
+    email = models.EmailField("email address", max_length=254)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CaseInsensitiveUserManager()
+
+    class Meta(AbstractUser.Meta):
+        swappable = "AUTH_USER_MODEL"
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
+            models.UniqueConstraint(Lower("username"), name="accounts_user_username_ci_unique"),
+        ]
+
+    def __str__(self):
+        return self.username
+
+
+class Gender(models.TextChoices):
+    MALE = "male", "Male"
+    FEMALE = "female", "Female"
+    OTHER = "other", "Other"
+
+
+class VipLevel(models.TextChoices):
+    STANDARD = "standard", "Standard"
+    GOLD = "gold", "Gold"
+
+
+class Customer(models.Model):
+    """A player (seed 000 customer_account). `player_id` is the only id that leaves the server."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="customer")
+    player_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    nickname = models.CharField(max_length=40, blank=True)
+    full_name = models.CharField(max_length=100, blank=True)
+    gender = models.CharField(max_length=8, choices=Gender.choices, blank=True)
+    avatar = models.FileField(upload_to="avatars/", blank=True)
+    vip = models.CharField(max_length=16, choices=VipLevel.choices, null=True, blank=True)
+    referral_code = models.CharField(max_length=64, unique=True)
+    inviter = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="invitees"
+    )
+    onboarding_completed = models.BooleanField(default=False)
+    pterodactyl_id = models.PositiveIntegerField(null=True, blank=True, unique=True)
+    virtfusion_id = models.PositiveIntegerField(null=True, blank=True, unique=True)
+    is_archived = models.BooleanField(default=False)
+    archived_at = models.DateTimeField(null=True, blank=True)
+    erased_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["vip"], name="accounts_customer_vip_idx"),
+            models.Index(fields=["is_archived"], name="accounts_customer_archived_idx"),
+            models.Index(fields=["created_at"], name="accounts_customer_created_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(is_archived=False) | Q(archived_at__isnull=False),
+                name="accounts_customer_archived_has_time",
+            ),
+        ]
+
+    def __str__(self):
+        return self.nickname or self.user.username
+
+
+class StaffRole(models.TextChoices):
+    ADMIN = "admin", "Admin"
+    SUPPORT = "support", "Support"
+    ACCOUNTING = "accounting", "Accounting"
+    STUDIO = "studio", "Studio"
+
+
+class StaffProfile(models.Model):
+    """A staff member's role (seed 000 admin_account). Studio staff are bound to one studio."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_profile")
+    role = models.CharField(max_length=16, choices=StaffRole.choices)
+    # A string reference: accounts sits below games, so it never imports it.
+    studio = models.ForeignKey(
+        "games.Studio", on_delete=models.PROTECT, null=True, blank=True, related_name="staff"
+    )
+    is_archived = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["role"], name="accounts_staff_role_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(role="studio") & Q(studio__isnull=False)) | (~Q(role="studio") & Q(studio__isnull=True)),
+                name="accounts_staff_studio_iff_studio_role",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} ({self.get_role_display()})"
+
+
+class PartnerKind(models.TextChoices):
+    STUDIO = "studio", "Game studio"
+    GAME_SERVER = "game_server", "Game server"
+    PLATFORM = "platform", "Content platform"
+
+
+class PlatformType(models.TextChoices):
+    VIDEO = "video", "Video"
+    LMS = "lms", "Learning management system"
+    COURSE = "course", "Course"
+
+
+class PartnerStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    INACTIVE = "inactive", "Inactive"
+    SUSPENDED = "suspended", "Suspended"
+
+
+class Partner(models.Model):
+    """A business that calls the API (seed 000 partner_account, seed 003 platforms)."""
+
+    name = models.CharField(max_length=255)
+    kind = models.CharField(max_length=16, choices=PartnerKind.choices, default=PartnerKind.STUDIO)
+    studio = models.ForeignKey(
+        "games.Studio", on_delete=models.PROTECT, null=True, blank=True, related_name="partners"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="partners",
+        help_text="The partner's owner account (seed 003 platforms.user_id).",
+    )
+    type = models.CharField(max_length=16, choices=PlatformType.choices, blank=True)
+    description = models.TextField(blank=True)
+    status = models.CharField(max_length=16, choices=PartnerStatus.choices, default=PartnerStatus.ACTIVE)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["type"], name="idx_platforms_type"),
+            models.Index(fields=["status"], name="idx_platforms_status"),
+            models.Index(fields=["kind"], name="accounts_partner_kind_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kind="studio") | Q(studio__isnull=False),
+                name="accounts_partner_studio_kind_has_studio",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class PartnerApplication(AbstractApplication):
+    """The OAuth2 client of a partner (swapped in as OAUTH2_PROVIDER_APPLICATION_MODEL).
+
+    `allowed_scopes` is the ceiling: a token never carries a scope outside it.
+    The seed's client_id, client_secret (stored hashed) and redirect_uris come
+    from django-oauth-toolkit's abstract model.
+    """
+
+    partner = models.ForeignKey(
+        Partner, on_delete=models.PROTECT, null=True, blank=True, related_name="applications"
+    )
+    allowed_scopes = models.TextField(blank=True, help_text="Space-separated scopes this client may ever hold.")
+    default_scopes = models.TextField(blank=True, help_text="Space-separated scopes granted when none are asked.")
+
+    class Meta(AbstractApplication.Meta):
+        swappable = "OAUTH2_PROVIDER_APPLICATION_MODEL"
+
+    @property
+    def allowed_scope_set(self) -> set[str]:
+        return set(self.allowed_scopes.split())
+
+    @property
+    def default_scope_set(self) -> set[str]:
+        return set(self.default_scopes.split())

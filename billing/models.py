@@ -1,0 +1,347 @@
+"""Billing (seed 004 products / invoices / invoice_items / payments; seed 003 payment
+transactions, withdrawals, auto_topup_settings). Money settles through the ledger."""
+
+import uuid
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django_fsm import FSMField, transition
+from encrypted_fields.fields import EncryptedCharField, EncryptedJSONField
+from simple_history.models import HistoricalRecords
+
+from ledger.models import AMOUNT
+
+
+class BillingCycle(models.TextChoices):
+    MONTHLY = "monthly", "Monthly"
+    QUARTERLY = "quarterly", "Quarterly"
+    SEMI_ANNUALLY = "semi_annually", "Semi-annually"
+    ANNUALLY = "annually", "Annually"
+    ONE_TIME = "one_time", "One time"
+
+
+class ProductType(models.TextChoices):
+    GAME_SERVER = "game_server", "Game server"
+    VPS = "vps", "Virtual server"
+    ADDON = "addon", "Add-on"
+
+
+class Product(models.Model):
+    name = models.CharField(max_length=191)
+    slug = models.SlugField(max_length=191, unique=True)
+    description = models.TextField(blank=True)
+    product_type = models.CharField(max_length=16, choices=ProductType.choices, default=ProductType.GAME_SERVER)
+    nest = models.ForeignKey("games.Nest", on_delete=models.PROTECT, null=True, blank=True, related_name="products")
+    egg = models.ForeignKey("games.Egg", on_delete=models.PROTECT, null=True, blank=True, related_name="products")
+    currency = models.ForeignKey("ledger.Asset", on_delete=models.PROTECT, related_name="+")
+    price = models.DecimalField(**AMOUNT)
+    setup_fee = models.DecimalField(**AMOUNT, default=0)
+    billing_cycle = models.CharField(max_length=16, choices=BillingCycle.choices, default=BillingCycle.MONTHLY)
+    memory = models.PositiveIntegerField(default=1024, help_text="MiB")
+    disk = models.PositiveIntegerField(default=5120, help_text="MiB")
+    cpu = models.PositiveIntegerField(default=100, help_text="Percent of one core")
+    databases_limit = models.PositiveIntegerField(default=0)
+    backups_limit = models.PositiveIntegerField(default=0)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [models.Index(fields=["is_active", "product_type"], name="billing_product_active_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(price__gte=0), name="billing_product_price_non_negative"),
+            models.CheckConstraint(condition=Q(setup_fee__gte=0), name="billing_product_setup_fee_non_negative"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class SubscriptionStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Subscription(models.Model):
+    """What a server is billed as. Lives here, not on Server, because games sits below billing."""
+
+    server = models.OneToOneField("games.Server", on_delete=models.PROTECT, related_name="subscription")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="subscriptions")
+    price = models.DecimalField(**AMOUNT, help_text="Price agreed at order time, per cycle.")
+    billing_cycle = models.CharField(max_length=16, choices=BillingCycle.choices)
+    status = models.CharField(max_length=16, choices=SubscriptionStatus.choices, default=SubscriptionStatus.ACTIVE)
+    next_due_at = models.DateField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "next_due_at"], name="billing_subscription_due_idx")]
+        constraints = [models.CheckConstraint(condition=Q(price__gte=0), name="billing_subscription_price_ok")]
+
+    def __str__(self):
+        return f"{self.server} on {self.product}"
+
+
+class InvoiceStatus(models.TextChoices):
+    UNPAID = "unpaid", "Unpaid"
+    PAID = "paid", "Paid"
+    OVERDUE = "overdue", "Overdue"
+    CANCELLED = "cancelled", "Cancelled"
+    REFUNDED = "refunded", "Refunded"
+
+
+class Invoice(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    number = models.CharField(max_length=32, unique=True)
+    customer = models.ForeignKey("accounts.Customer", on_delete=models.PROTECT, related_name="invoices")
+    subscription = models.ForeignKey(
+        Subscription, on_delete=models.PROTECT, null=True, blank=True, related_name="invoices"
+    )
+    period_start = models.DateField(null=True, blank=True)
+    period_end = models.DateField(null=True, blank=True)
+    currency = models.ForeignKey("ledger.Asset", on_delete=models.PROTECT, related_name="+")
+    subtotal = models.DecimalField(**AMOUNT, default=0)
+    tax = models.DecimalField(**AMOUNT, default=0)
+    total = models.DecimalField(**AMOUNT, default=0)
+    status = FSMField(max_length=16, choices=InvoiceStatus.choices, default=InvoiceStatus.UNPAID, protected=True)
+    due_at = models.DateTimeField()
+    paid_at = models.DateTimeField(null=True, blank=True)
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["status", "due_at"], name="billing_invoice_status_due_idx"),
+            models.Index(fields=["created_at"], name="billing_invoice_created_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(subtotal__gte=0) & Q(tax__gte=0) & Q(total__gte=0),
+                name="billing_invoice_amounts_non_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(total=models.F("subtotal") + models.F("tax")), name="billing_invoice_total_is_sum"
+            ),
+            models.UniqueConstraint(
+                fields=["subscription", "period_start"],
+                condition=Q(subscription__isnull=False),
+                name="billing_invoice_once_per_period",
+            ),
+        ]
+
+    def __str__(self):
+        return self.number
+
+    @transition(field=status, source=[InvoiceStatus.UNPAID, InvoiceStatus.OVERDUE], target=InvoiceStatus.PAID)
+    def mark_paid(self, *, when=None):
+        self.paid_at = when or timezone.now()
+
+    @transition(field=status, source=InvoiceStatus.UNPAID, target=InvoiceStatus.OVERDUE)
+    def mark_overdue(self):
+        pass
+
+    @transition(field=status, source=[InvoiceStatus.UNPAID, InvoiceStatus.OVERDUE], target=InvoiceStatus.CANCELLED)
+    def cancel(self):
+        pass
+
+    @transition(field=status, source=InvoiceStatus.PAID, target=InvoiceStatus.REFUNDED)
+    def refund(self):
+        pass
+
+
+class InvoiceItem(models.Model):
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="items")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    server = models.ForeignKey("games.Server", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    description = models.CharField(max_length=255)
+    quantity = models.PositiveIntegerField(default=1)
+    unit_price = models.DecimalField(**AMOUNT)
+    amount = models.DecimalField(**AMOUNT)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="billing_item_quantity_positive"),
+            models.CheckConstraint(condition=Q(unit_price__gte=0), name="billing_item_unit_price_non_negative"),
+            models.CheckConstraint(
+                condition=Q(amount=models.F("unit_price") * models.F("quantity")),
+                name="billing_item_amount_is_product",
+            ),
+        ]
+
+    def __str__(self):
+        return self.description
+
+
+class PaymentKind(models.TextChoices):
+    PAYMENT = "payment", "Payment"
+    TOPUP = "topup", "Top-up"
+    REFUND = "refund", "Refund"
+
+
+class PaymentStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    COMPLETED = "completed", "Completed"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class PaymentMethod(models.TextChoices):
+    CARD = "card", "Card"
+    BANK = "bank", "Bank transfer"
+    PAYPAL = "paypal", "PayPal"
+    CRYPTO = "crypto", "Crypto"
+    WALLET = "wallet", "Wallet balance"
+
+
+class Payment(models.Model):
+    """Money arriving from (or refunded to) a gateway; posts a ledger transfer on completion."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    customer = models.ForeignKey("accounts.Customer", on_delete=models.PROTECT, related_name="payments")
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, null=True, blank=True, related_name="payments")
+    type = models.CharField(max_length=16, choices=PaymentKind.choices, default=PaymentKind.PAYMENT)
+    amount = models.DecimalField(**AMOUNT)
+    currency = models.ForeignKey("ledger.Asset", on_delete=models.PROTECT, related_name="+")
+    status = FSMField(max_length=16, choices=PaymentStatus.choices, default=PaymentStatus.PENDING, protected=True)
+    payment_method = models.CharField(max_length=16, choices=PaymentMethod.choices, default=PaymentMethod.CARD)
+    gateway = models.CharField(max_length=32, default="sandbox")
+    gateway_reference = models.CharField(max_length=191, blank=True)
+    description = models.TextField(blank=True)
+    metadata = models.JSONField(default=dict, blank=True)
+    transfer = models.OneToOneField(
+        "ledger.Transfer", on_delete=models.PROTECT, null=True, blank=True, related_name="payment"
+    )
+    failure_reason = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["customer"], name="idx_transactions_user_id"),
+            models.Index(fields=["type"], name="idx_transactions_type"),
+            models.Index(fields=["status"], name="idx_transactions_status"),
+            models.Index(fields=["created_at"], name="idx_transactions_created_at"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="billing_payment_amount_positive"),
+            models.UniqueConstraint(
+                fields=["gateway", "gateway_reference"],
+                condition=~Q(gateway_reference=""),
+                name="billing_payment_gateway_reference_unique",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_type_display()} {self.amount} {self.currency}"
+
+    @transition(field=status, source=PaymentStatus.PENDING, target=PaymentStatus.COMPLETED)
+    def complete(self, *, transfer):
+        self.transfer = transfer
+        self.completed_at = timezone.now()
+
+    @transition(field=status, source=PaymentStatus.PENDING, target=PaymentStatus.FAILED)
+    def fail(self, *, reason=""):
+        self.failure_reason = reason
+
+    @transition(field=status, source=PaymentStatus.PENDING, target=PaymentStatus.CANCELLED)
+    def cancel(self):
+        pass
+
+
+class WithdrawalMethod(models.TextChoices):
+    BANK = "bank", "Bank transfer"
+    PAYPAL = "paypal", "PayPal"
+    CRYPTO = "crypto", "Crypto"
+
+
+class WithdrawalStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    PROCESSING = "processing", "Processing"
+    COMPLETED = "completed", "Completed"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Withdrawal(models.Model):
+    """A payout request. Requesting holds the amount; failing or cancelling releases it."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    customer = models.ForeignKey("accounts.Customer", on_delete=models.PROTECT, related_name="withdrawals")
+    amount = models.DecimalField(**AMOUNT)
+    currency = models.ForeignKey("ledger.Asset", on_delete=models.PROTECT, related_name="+")
+    method = models.CharField(max_length=16, choices=WithdrawalMethod.choices)
+    status = FSMField(
+        max_length=16, choices=WithdrawalStatus.choices, default=WithdrawalStatus.PENDING, protected=True
+    )
+    bank_details = EncryptedJSONField(null=True, blank=True)
+    paypal_email = EncryptedCharField(max_length=255, blank=True)
+    crypto_address = EncryptedCharField(max_length=255, blank=True)
+    hold_transfer = models.OneToOneField(
+        "ledger.Transfer", on_delete=models.PROTECT, null=True, blank=True, related_name="withdrawal_hold"
+    )
+    release_transfer = models.OneToOneField(
+        "ledger.Transfer", on_delete=models.PROTECT, null=True, blank=True, related_name="withdrawal_release"
+    )
+    failure_reason = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["customer"], name="idx_withdrawals_user_id"),
+            models.Index(fields=["status"], name="idx_withdrawals_status"),
+            models.Index(fields=["created_at"], name="idx_withdrawals_created_at"),
+        ]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="billing_withdrawal_amount_positive")]
+
+    def __str__(self):
+        return f"Withdrawal {self.amount} {self.currency}"
+
+    @transition(field=status, source=WithdrawalStatus.PENDING, target=WithdrawalStatus.PROCESSING)
+    def start_processing(self):
+        self.processed_at = timezone.now()
+
+    @transition(field=status, source=WithdrawalStatus.PROCESSING, target=WithdrawalStatus.COMPLETED)
+    def complete(self):
+        self.completed_at = timezone.now()
+
+    @transition(
+        field=status, source=[WithdrawalStatus.PENDING, WithdrawalStatus.PROCESSING], target=WithdrawalStatus.FAILED
+    )
+    def fail(self, *, reason="", release_transfer=None):
+        self.failure_reason = reason
+        self.release_transfer = release_transfer
+
+    @transition(field=status, source=WithdrawalStatus.PENDING, target=WithdrawalStatus.CANCELLED)
+    def cancel(self, *, release_transfer=None):
+        self.release_transfer = release_transfer
+
+
+class AutoTopUp(models.Model):
+    customer = models.OneToOneField("accounts.Customer", on_delete=models.CASCADE, related_name="auto_topup")
+    currency = models.ForeignKey("ledger.Asset", on_delete=models.PROTECT, related_name="+")
+    enabled = models.BooleanField(default=False)
+    threshold = models.DecimalField(**AMOUNT, default=10)
+    amount = models.DecimalField(**AMOUNT, default=25)
+    payment_method_id = models.CharField(max_length=255, blank=True)
+    last_triggered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "auto top-up"
+        constraints = [
+            models.CheckConstraint(condition=Q(threshold__gte=0), name="billing_autotopup_threshold_ok"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="billing_autotopup_amount_positive"),
+        ]
+
+    def __str__(self):
+        return f"Auto top-up for {self.customer}"

@@ -1,0 +1,43 @@
+"""Domain errors of the ledger. Each carries a stable `code` that the API and admin show."""
+
+
+class LedgerError(Exception):
+    code = "ledger_error"
+    http_status = 400
+
+    def __init__(self, message: str, *, details: dict | None = None):
+        super().__init__(message)
+        self.message = message
+        self.details = details or {}
+
+
+class InvalidAmount(LedgerError):
+    code = "invalid_amount"
+
+
+class InsufficientFunds(LedgerError):
+    code = "insufficient_funds"
+    http_status = 409
+
+
+class AssetMismatch(LedgerError):
+    code = "asset_mismatch"
+
+
+class WalletFrozen(LedgerError):
+    code = "wallet_frozen"
+    http_status = 409
+
+
+class UnbalancedTransfer(LedgerError):
+    code = "unbalanced_transfer"
+
+
+class IdempotencyConflict(LedgerError):
+    code = "idempotency_conflict"
+    http_status = 409
+
+
+class AlreadyReversed(LedgerError):
+    code = "already_reversed"
+    http_status = 409

@@ -1,0 +1,3 @@
+"""Partner API v1 routes; each app contributes its views."""
+
+urlpatterns = []
