@@ -6,6 +6,9 @@ It carries the two rules that hold in every changelist and form:
 - money fields are read-only.
 """
 
+from django.core.paginator import Paginator
+from django.db import connections
+from django.utils.functional import cached_property
 from unfold.admin import ModelAdmin, StackedInline, TabularInline
 
 from accounts.models import StaffRole
@@ -22,6 +25,30 @@ def staff_studio_id(request):
 def is_studio_staff(request) -> bool:
     profile = getattr(request.user, "staff_profile", None)
     return bool(profile and profile.role == StaffRole.STUDIO and not request.user.is_superuser)
+
+
+class LargeTablePaginator(Paginator):
+    """Pages a large append-only table without a full COUNT(*) on every page.
+
+    An unfiltered changelist on PostgreSQL takes the planner's row estimate once the
+    table is big enough for the count to hurt; small tables and filtered lists count.
+    """
+
+    estimate_above = 100_000
+
+    @cached_property
+    def count(self):
+        queryset = self.object_list
+        connection = connections[queryset.db]
+        if connection.vendor == "postgresql" and not queryset.query.where:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass", [queryset.model._meta.db_table]
+                )
+                row = cursor.fetchone()
+            if row and row[0] > self.estimate_above:
+                return row[0]
+        return super().count
 
 
 class StudioScopedMixin:
