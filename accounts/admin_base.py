@@ -1,17 +1,31 @@
 """The base every ModelAdmin of the platform inherits.
 
-It carries the two rules that hold in every changelist and form:
-- studio staff see only their own studio's rows (`studio_lookup` names the path
-  from the model to games.Studio; a model without one is hidden from them);
-- money fields are read-only.
+It carries the rules that hold in every changelist, form and action:
+- studio staff see only their own studio's rows (`studio_lookup` names the path from the
+  model to games.Studio; a model without one is hidden from them): changelists, object URLs
+  (404), foreign-key and many-to-many choices, autocomplete results, permissions;
+- money fields are read-only;
+- every change a staff member makes through the admin (add, change, delete, each admin
+  action, each unfold row/detail/submit-line action) leaves an accounts.AuditEntry with
+  before and after snapshots.
 """
+
+import functools
 
 from django.core.paginator import Paginator
 from django.db import connections
+from django.db.models import Model
+from django.http import Http404
 from django.utils.functional import cached_property
 from unfold.admin import ModelAdmin, StackedInline, TabularInline
 
+from accounts.audit import raw_state, snapshot
 from accounts.models import StaffRole
+
+STUDIO_MODEL_LABEL = "games.Studio"
+# Objects read for a change form are snapshotted here (per request) so that log_change can
+# record "before" whatever save_model an admin overrides.
+_BEFORE_ATTR = "_audit_before"
 
 
 def staff_studio_id(request):
@@ -51,8 +65,26 @@ class LargeTablePaginator(Paginator):
         return super().count
 
 
+def scope_related_queryset(admin_site, model, request, queryset):
+    """Narrow the choices of a relation to `model` to what the studio user may see.
+
+    games.Studio itself narrows to the user's studio; a model whose registered admin has a
+    `studio_lookup` narrows through it; anything else offers no choice at all.
+    """
+    if not is_studio_staff(request):
+        return queryset
+    studio_id = staff_studio_id(request)
+    if model._meta.label == STUDIO_MODEL_LABEL:
+        return queryset.filter(pk=studio_id)
+    related_admin = admin_site._registry.get(model)
+    lookup = getattr(related_admin, "studio_lookup", None)
+    if lookup:
+        return queryset.filter(**{lookup: studio_id})
+    return queryset.none()
+
+
 class StudioScopedMixin:
-    """Limits querysets to the requesting studio user's studio through `studio_lookup`."""
+    """Limits querysets, choices and permissions to the requesting studio user's studio."""
 
     studio_lookup: str | None = None
 
@@ -66,17 +98,188 @@ class StudioScopedMixin:
     def get_queryset(self, request):
         return self.scope_queryset(request, super().get_queryset(request))
 
+    def _hidden_from(self, request) -> bool:
+        return is_studio_staff(request) and self.studio_lookup is None
 
-class PlatformModelAdmin(StudioScopedMixin, ModelAdmin):
+    def has_module_permission(self, request):
+        return not self._hidden_from(request) and super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        return not self._hidden_from(request) and super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request, *args, **kwargs):
+        return not self._hidden_from(request) and super().has_add_permission(request, *args, **kwargs)
+
+    def has_change_permission(self, request, obj=None):
+        return not self._hidden_from(request) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not self._hidden_from(request) and super().has_delete_permission(request, obj)
+
+    def _related_queryset(self, db_field, request, kwargs):
+        queryset = kwargs.get("queryset")
+        if queryset is None:
+            queryset = self.get_field_queryset(kwargs.get("using"), db_field, request)
+        if queryset is None:
+            queryset = db_field.remote_field.model._default_manager.using(kwargs.get("using")).all()
+        return scope_related_queryset(self.admin_site, db_field.remote_field.model, request, queryset)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if is_studio_staff(request):
+            kwargs["queryset"] = self._related_queryset(db_field, request, kwargs)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if is_studio_staff(request):
+            kwargs["queryset"] = self._related_queryset(db_field, request, kwargs)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def get_search_results(self, request, queryset, search_term):
+        # Autocomplete passes the admin's own queryset; scoping again costs nothing and keeps
+        # any caller that hands in a wider queryset inside the studio.
+        return super().get_search_results(request, self.scope_queryset(request, queryset), search_term)
+
+
+def _audit_action(model_admin, name, func):
+    """Wrap a Django admin action so each object it changes or deletes gets an audit row."""
+
+    @functools.wraps(func)
+    def audited(modeladmin, request, queryset):
+        from accounts.models import AuditEntry
+        from accounts.services import record_audit
+
+        model = queryset.model
+        objects = list(queryset)
+        before = {obj.pk: (raw_state(obj), snapshot(obj), obj) for obj in objects}
+        last_entry = AuditEntry.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+        result = func(modeladmin, request, queryset)
+        # Services called by the action may have written their own, richer rows already.
+        already = set(
+            AuditEntry.objects.filter(pk__gt=last_entry, object_id__in=[str(pk) for pk in before]).values_list(
+                "object_id", flat=True
+            )
+        )
+        after = {obj.pk: obj for obj in model._base_manager.filter(pk__in=list(before))}
+        for pk, (state, snap, old_obj) in before.items():
+            if str(pk) in already:
+                continue
+            new_obj = after.get(pk)
+            if new_obj is None:
+                record_audit(actor=request.user, action=f"action:{name}", obj=old_obj, before=snap, after=None)
+            elif raw_state(new_obj) != state:
+                record_audit(
+                    actor=request.user, action=f"action:{name}", obj=new_obj, before=snap, after=snapshot(new_obj)
+                )
+        return result
+
+    return audited
+
+
+def _audit_object_action(model_admin, name, method):
+    """Wrap an unfold row/detail/submit-line action: 404 outside the studio, audit the object."""
+
+    @functools.wraps(method)
+    def audited(request, *args, **kwargs):
+        from accounts.services import record_audit
+
+        obj = None
+        object_id = kwargs.get("object_id")
+        if object_id is None and args and isinstance(args[0], (str, int)) and not isinstance(args[0], bool):
+            object_id = args[0]
+        if object_id is not None:
+            obj = model_admin.get_queryset(request).filter(pk=object_id).first()
+            if obj is None:
+                raise Http404("No such object.")
+        elif args and isinstance(args[0], Model):
+            obj = args[0]
+        if obj is None:
+            return method(request, *args, **kwargs)
+        state, snap = raw_state(obj), snapshot(obj)
+        result = method(request, *args, **kwargs)
+        fresh = type(obj)._base_manager.filter(pk=obj.pk).first()
+        if fresh is None:
+            record_audit(actor=request.user, action=f"action:{name}", obj=obj, before=snap, after=None)
+        elif raw_state(fresh) != state:
+            record_audit(actor=request.user, action=f"action:{name}", obj=fresh, before=snap, after=snapshot(fresh))
+        return result
+
+    return audited
+
+
+class AuditedAdminMixin:
+    """Writes accounts.AuditEntry rows for every change made through this admin."""
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is not None:
+            if not hasattr(request, _BEFORE_ATTR):
+                setattr(request, _BEFORE_ATTR, {})
+            getattr(request, _BEFORE_ATTR)[(obj._meta.label, obj.pk)] = snapshot(obj)
+        return obj
+
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        # Another studio's object and a missing one look the same: not found.
+        if is_studio_staff(request):
+            raise Http404("No such object.")
+        return super()._get_obj_does_not_exist_redirect(request, opts, object_id)
+
+    def log_addition(self, request, obj, message):
+        from accounts.services import record_audit
+
+        record_audit(actor=request.user, action="add", obj=obj, before=None, after=snapshot(obj))
+        return super().log_addition(request, obj, message)
+
+    def log_change(self, request, obj, message):
+        from accounts.services import record_audit
+
+        before = getattr(request, _BEFORE_ATTR, {}).get((obj._meta.label, obj.pk))
+        after = snapshot(obj)
+        if before != after or before is None:
+            record_audit(actor=request.user, action="change", obj=obj, before=before, after=after)
+        return super().log_change(request, obj, message)
+
+    def log_deletion(self, request, obj, object_repr):
+        from accounts.services import record_audit
+
+        record_audit(actor=request.user, action="delete", obj=obj, before=snapshot(obj), after=None)
+        return super().log_deletion(request, obj, object_repr)
+
+    def log_deletions(self, request, queryset):
+        # Django's bulk version skips log_deletion when it is not overridden; route each
+        # object through ours so each deletion is audited.
+        return [self.log_deletion(request, obj, str(obj)) for obj in queryset]
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        wrapped = {}
+        for name, (func, action_name, description) in actions.items():
+            if name == "delete_selected":  # audited through log_deletions
+                wrapped[name] = (func, action_name, description)
+            else:
+                wrapped[name] = (_audit_action(self, name, func), action_name, description)
+        return wrapped
+
+    def get_unfold_action(self, action):
+        unfold_action = super().get_unfold_action(action)
+        method = _audit_object_action(self, action, unfold_action.method)
+        try:
+            unfold_action.method = method
+        except (AttributeError, TypeError):  # frozen dataclass
+            from dataclasses import replace
+
+            unfold_action = replace(unfold_action, method=method)
+        return unfold_action
+
+
+class PlatformModelAdmin(AuditedAdminMixin, StudioScopedMixin, ModelAdmin):
     list_per_page = 50
     show_full_result_count = False
     # Fields holding money; always shown read-only (balances move only through services).
     money_fields: tuple[str, ...] = ()
 
     def get_readonly_fields(self, request, obj=None):
-        return tuple(super().get_readonly_fields(request, obj)) + tuple(
-            f for f in self.money_fields if f not in super().get_readonly_fields(request, obj)
-        )
+        readonly = tuple(super().get_readonly_fields(request, obj))
+        return readonly + tuple(f for f in self.money_fields if f not in readonly)
 
 
 class PlatformTabularInline(StudioScopedMixin, TabularInline):

@@ -6,6 +6,7 @@ partner_account, 002 users, 003 users / platforms, 004 users.
 
 import uuid
 
+import pgtrigger
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
@@ -61,9 +62,7 @@ class Customer(models.Model):
     avatar = models.FileField(upload_to="avatars/", blank=True)
     vip = models.CharField(max_length=16, choices=VipLevel.choices, null=True, blank=True)
     referral_code = models.CharField(max_length=64, unique=True)
-    inviter = models.ForeignKey(
-        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="invitees"
-    )
+    inviter = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="invitees")
     onboarding_completed = models.BooleanField(default=False)
     pterodactyl_id = models.PositiveIntegerField(null=True, blank=True, unique=True)
     virtfusion_id = models.PositiveIntegerField(null=True, blank=True, unique=True)
@@ -103,9 +102,7 @@ class StaffProfile(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_profile")
     role = models.CharField(max_length=16, choices=StaffRole.choices)
     # A string reference: accounts sits below games, so it never imports it.
-    studio = models.ForeignKey(
-        "games.Studio", on_delete=models.PROTECT, null=True, blank=True, related_name="staff"
-    )
+    studio = models.ForeignKey("games.Studio", on_delete=models.PROTECT, null=True, blank=True, related_name="staff")
     is_archived = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -146,9 +143,7 @@ class Partner(models.Model):
 
     name = models.CharField(max_length=255)
     kind = models.CharField(max_length=16, choices=PartnerKind.choices, default=PartnerKind.STUDIO)
-    studio = models.ForeignKey(
-        "games.Studio", on_delete=models.PROTECT, null=True, blank=True, related_name="partners"
-    )
+    studio = models.ForeignKey("games.Studio", on_delete=models.PROTECT, null=True, blank=True, related_name="partners")
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -188,14 +183,17 @@ class PartnerApplication(AbstractApplication):
     from django-oauth-toolkit's abstract model.
     """
 
-    partner = models.ForeignKey(
-        Partner, on_delete=models.PROTECT, null=True, blank=True, related_name="applications"
-    )
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, null=True, blank=True, related_name="applications")
     allowed_scopes = models.TextField(blank=True, help_text="Space-separated scopes this client may ever hold.")
     default_scopes = models.TextField(blank=True, help_text="Space-separated scopes granted when none are asked.")
 
     class Meta(AbstractApplication.Meta):
         swappable = "OAUTH2_PROVIDER_APPLICATION_MODEL"
+
+    def save(self, *args, **kwargs):
+        # Client secrets are stored hashed, always: nothing on the platform verifies HS256 ID tokens.
+        self.hash_client_secret = True
+        super().save(*args, **kwargs)
 
     @property
     def allowed_scope_set(self) -> set[str]:
@@ -204,3 +202,33 @@ class PartnerApplication(AbstractApplication):
     @property
     def default_scope_set(self) -> set[str]:
         return set(self.default_scopes.split())
+
+
+class AuditEntry(models.Model):
+    """One change a staff member made (who, what, when, before and after). Never changed.
+
+    Personal fields of players are kept out of `before`/`after` (see accounts.audit), so an
+    erasure never has to rewrite this append-only table.
+    """
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="audit_entries"
+    )
+    action = models.CharField(max_length=100, help_text="add, change, delete or action:<name>.")
+    content_type = models.ForeignKey("contenttypes.ContentType", on_delete=models.PROTECT, related_name="+")
+    object_id = models.CharField(max_length=64)
+    object_repr = models.CharField(max_length=200)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "audit entries"
+        indexes = [models.Index(fields=["content_type", "object_id"], name="accounts_audit_object_idx")]
+        triggers = [
+            pgtrigger.Protect(name="accounts_audit_append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+        ]
+
+    def __str__(self):
+        return f"{self.action} {self.object_repr}"

@@ -6,4 +6,6 @@ app_name = "portal"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("account/", views.account, name="account"),
+    path("join/<str:code>/", views.join, name="join"),
 ]

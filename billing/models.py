@@ -50,7 +50,10 @@ class Product(models.Model):
 
     class Meta:
         ordering = ["name"]
-        indexes = [models.Index(fields=["is_active", "product_type"], name="billing_product_active_idx")]
+        indexes = [
+            models.Index(fields=["is_active", "product_type"], name="billing_product_active_idx"),
+            models.Index(fields=["billing_cycle"], name="billing_product_cycle_idx"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(price__gte=0), name="billing_product_price_non_negative"),
             models.CheckConstraint(condition=Q(setup_fee__gte=0), name="billing_product_setup_fee_non_negative"),
@@ -207,6 +210,14 @@ class Payment(models.Model):
     type = models.CharField(max_length=16, choices=PaymentKind.choices, default=PaymentKind.PAYMENT)
     amount = models.DecimalField(**AMOUNT)
     currency = models.ForeignKey("ledger.Asset", on_delete=models.PROTECT, related_name="+")
+    wallet = models.ForeignKey(
+        "ledger.Wallet",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The customer's wallet the payment settles on (seed 003 wallet_id).",
+    )
     status = FSMField(max_length=16, choices=PaymentStatus.choices, default=PaymentStatus.PENDING, protected=True)
     payment_method = models.CharField(max_length=16, choices=PaymentMethod.choices, default=PaymentMethod.CARD)
     gateway = models.CharField(max_length=32, default="sandbox")
@@ -227,6 +238,8 @@ class Payment(models.Model):
             models.Index(fields=["type"], name="idx_transactions_type"),
             models.Index(fields=["status"], name="idx_transactions_status"),
             models.Index(fields=["created_at"], name="idx_transactions_created_at"),
+            models.Index(fields=["wallet"], name="idx_transactions_wallet_id"),
+            models.Index(fields=["payment_method"], name="billing_payment_method_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="billing_payment_amount_positive"),
@@ -276,17 +289,19 @@ class Withdrawal(models.Model):
     amount = models.DecimalField(**AMOUNT)
     currency = models.ForeignKey("ledger.Asset", on_delete=models.PROTECT, related_name="+")
     method = models.CharField(max_length=16, choices=WithdrawalMethod.choices)
-    status = FSMField(
-        max_length=16, choices=WithdrawalStatus.choices, default=WithdrawalStatus.PENDING, protected=True
-    )
+    status = FSMField(max_length=16, choices=WithdrawalStatus.choices, default=WithdrawalStatus.PENDING, protected=True)
     bank_details = EncryptedJSONField(null=True, blank=True)
-    paypal_email = EncryptedCharField(max_length=255, blank=True)
-    crypto_address = EncryptedCharField(max_length=255, blank=True)
+    # Encrypted fields store an empty value as NULL, so optional ones are nullable.
+    paypal_email = EncryptedCharField(max_length=255, null=True, blank=True)
+    crypto_address = EncryptedCharField(max_length=255, null=True, blank=True)
     hold_transfer = models.OneToOneField(
         "ledger.Transfer", on_delete=models.PROTECT, null=True, blank=True, related_name="withdrawal_hold"
     )
     release_transfer = models.OneToOneField(
         "ledger.Transfer", on_delete=models.PROTECT, null=True, blank=True, related_name="withdrawal_release"
+    )
+    payout_transfer = models.OneToOneField(
+        "ledger.Transfer", on_delete=models.PROTECT, null=True, blank=True, related_name="withdrawal_payout"
     )
     failure_reason = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -299,6 +314,7 @@ class Withdrawal(models.Model):
             models.Index(fields=["customer"], name="idx_withdrawals_user_id"),
             models.Index(fields=["status"], name="idx_withdrawals_status"),
             models.Index(fields=["created_at"], name="idx_withdrawals_created_at"),
+            models.Index(fields=["method"], name="billing_withdrawal_method_idx"),
         ]
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="billing_withdrawal_amount_positive")]
 
@@ -310,7 +326,8 @@ class Withdrawal(models.Model):
         self.processed_at = timezone.now()
 
     @transition(field=status, source=WithdrawalStatus.PROCESSING, target=WithdrawalStatus.COMPLETED)
-    def complete(self):
+    def complete(self, *, payout_transfer=None):
+        self.payout_transfer = payout_transfer
         self.completed_at = timezone.now()
 
     @transition(
@@ -338,6 +355,7 @@ class AutoTopUp(models.Model):
 
     class Meta:
         verbose_name = "auto top-up"
+        indexes = [models.Index(fields=["enabled"], name="billing_autotopup_enabled_idx")]
         constraints = [
             models.CheckConstraint(condition=Q(threshold__gte=0), name="billing_autotopup_threshold_ok"),
             models.CheckConstraint(condition=Q(amount__gt=0), name="billing_autotopup_amount_positive"),

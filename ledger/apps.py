@@ -1,6 +1,22 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def _ensure_base_assets(sender, using="default", **kwargs):
+    from django.db import connections
+
+    from ledger.services import ensure_base_assets
+
+    # Only once the ledger tables exist (post_migrate also fires for a partial `migrate app 0001`).
+    if "ledger_asset" in connections[using].introspection.table_names():
+        ensure_base_assets()
 
 
 class LedgerConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "ledger"
+
+    def ready(self):
+        # A test flush (TransactionTestCase) empties every table, data migrations' rows included:
+        # recreating the base assets on post_migrate keeps COIN & co. there for the next test.
+        post_migrate.connect(_ensure_base_assets, sender=self, dispatch_uid="ledger.ensure_base_assets")

@@ -41,3 +41,15 @@ class IdempotencyConflict(LedgerError):
 class AlreadyReversed(LedgerError):
     code = "already_reversed"
     http_status = 409
+
+
+class SelfApproval(LedgerError):
+    """Maker-checker: the user who asked for an adjustment cannot approve it."""
+
+    code = "self_approval"
+    http_status = 403
+
+
+class InvalidState(LedgerError):
+    code = "invalid_state"
+    http_status = 409

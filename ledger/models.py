@@ -12,6 +12,7 @@ import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django_fsm import FSMField, transition
 
 AMOUNT = {"max_digits": 20, "decimal_places": 4}
 
@@ -25,6 +26,33 @@ def refuse_truncate(name: str) -> pgtrigger.Trigger:
         when=pgtrigger.Before,
         func="RAISE EXCEPTION 'pgtrigger: Cannot truncate append-only table %', TG_TABLE_NAME; RETURN NULL;",
     )
+
+
+# --- Zero-sum per transfer and asset, checked by PostgreSQL at COMMIT ------------------------------------
+
+# A deferred constraint trigger on every posting row: when the transaction commits, the posting's
+# transfer must sum to zero per asset, or the whole COMMIT fails. The services already refuse an
+# unbalanced transfer; this catches any path around them (raw SQL, a future bug).
+ZERO_SUM_CHECK = pgtrigger.Trigger(
+    name="ledger_posting_zero_sum",
+    operation=pgtrigger.Insert,
+    when=pgtrigger.After,
+    level=pgtrigger.Row,
+    timing=pgtrigger.Deferred,
+    func="""
+    IF EXISTS (
+        SELECT 1
+        FROM ledger_posting p JOIN ledger_wallet w ON w.id = p.wallet_id
+        WHERE p.transfer_id = NEW.transfer_id
+        GROUP BY w.asset_id
+        HAVING SUM(p.amount) <> 0
+    ) THEN
+        RAISE EXCEPTION 'ledger: transfer % does not sum to zero per asset', NEW.transfer_id
+            USING ERRCODE = 'check_violation';
+    END IF;
+    RETURN NULL;
+    """,
+)
 
 
 class AssetKind(models.TextChoices):
@@ -145,9 +173,7 @@ class Transfer(models.Model):
     description = models.TextField(blank=True)
     reference = models.CharField(max_length=100, blank=True, help_text="External reference (seed 001 reference_id).")
     metadata = models.JSONField(default=dict, blank=True)
-    reverses = models.OneToOneField(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversed_by"
-    )
+    reverses = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversed_by")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -197,11 +223,160 @@ class Posting(models.Model):
         triggers = [
             pgtrigger.Protect(name="ledger_posting_append_only", operation=pgtrigger.Update | pgtrigger.Delete),
             refuse_truncate("ledger_posting_no_truncate"),
+            ZERO_SUM_CHECK,
         ]
+
+    def __str__(self):
+        return f"{self.amount:+} on {self.wallet}"
 
     @property
     def balance_before(self):
         return None if self.balance_after is None else self.balance_after - self.amount
 
+
+class FrozenOwner(models.Model):
+    """A user whose wallets move no money (a blocked player, a fraud hold...).
+
+    Kept in the ledger so that apps above it (loyalty's `is_blocked`, support holds)
+    freeze money through `ledger.services.set_wallets_frozen` without the ledger
+    importing them; one row per user also covers wallets created later.
+    """
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ledger_freeze")
+    reason = models.CharField(max_length=255)
+    frozen_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
     def __str__(self):
-        return f"{self.amount:+} on {self.wallet}"
+        return f"{self.user} frozen: {self.reason}"
+
+
+class AdjustmentStatus(models.TextChoices):
+    PENDING = "pending", "Pending approval"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    POSTED = "posted", "Posted"
+
+
+class AdjustmentRequest(models.Model):
+    """A staff adjustment of one wallet (maker-checker above ADJUSTMENT_APPROVAL_THRESHOLD).
+
+    Below the threshold it posts at once; above it waits until a second accounting
+    user approves it. Nobody approves their own request.
+    """
+
+    wallet = models.ForeignKey(Wallet, on_delete=models.PROTECT, related_name="adjustment_requests")
+    amount = models.DecimalField(**AMOUNT, help_text="Signed: positive credits the wallet, negative debits it.")
+    reason = models.TextField()
+    status = FSMField(max_length=16, choices=AdjustmentStatus.choices, default=AdjustmentStatus.PENDING, protected=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    idempotency_key = models.CharField(max_length=255, null=True, blank=True)
+    transfer = models.OneToOneField(
+        Transfer, on_delete=models.PROTECT, null=True, blank=True, related_name="adjustment_request"
+    )
+    decision_note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["requested_by", "idempotency_key"],
+                condition=Q(idempotency_key__isnull=False),
+                name="ledger_adjustment_idempotency_unique",
+            ),
+            models.CheckConstraint(condition=~Q(amount=0), name="ledger_adjustment_amount_non_zero"),
+            models.CheckConstraint(
+                condition=Q(approved_by__isnull=True) | ~Q(approved_by=models.F("requested_by")),
+                name="ledger_adjustment_four_eyes",
+            ),
+        ]
+        indexes = [models.Index(fields=["status"], name="ledger_adjustment_status_idx")]
+
+    def __str__(self):
+        return f"Adjustment {self.amount:+} on {self.wallet_id} ({self.status})"
+
+    @transition(field=status, source=AdjustmentStatus.PENDING, target=AdjustmentStatus.APPROVED)
+    def approve(self, *, by):
+        self.approved_by = by
+
+    @transition(field=status, source=AdjustmentStatus.PENDING, target=AdjustmentStatus.REJECTED)
+    def reject(self, *, by, note: str):
+        # A maker withdrawing their own request is no approval; the four-eyes check stays intact.
+        if by is not None and by.pk != self.requested_by_id:
+            self.approved_by = by
+        self.decision_note = note
+
+    @transition(
+        field=status, source=[AdjustmentStatus.PENDING, AdjustmentStatus.APPROVED], target=AdjustmentStatus.POSTED
+    )
+    def mark_posted(self, *, transfer):
+        self.transfer = transfer
+
+
+class ReconciliationStatus(models.TextChoices):
+    RUNNING = "running", "Running"
+    CLEAN = "clean", "Clean"
+    FINDINGS = "findings", "Findings"
+    FAILED = "failed", "Failed"
+
+
+class ReconciliationRun(models.Model):
+    """One check of the ledger's invariants (nightly job, `ledger_reconcile` or admin)."""
+
+    started_at = models.DateTimeField(db_index=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=16, choices=ReconciliationStatus.choices, default=ReconciliationStatus.RUNNING)
+    trigger = models.CharField(max_length=32, default="manual", help_text="beat, command, admin, manual")
+    transfers_checked = models.PositiveIntegerField(default=0)
+    wallets_checked = models.PositiveIntegerField(default=0)
+    findings_count = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self):
+        return f"Reconciliation {self.started_at:%Y-%m-%d %H:%M} ({self.status})"
+
+    @property
+    def duration(self):
+        return self.finished_at - self.started_at if self.finished_at else None
+
+
+class FindingKind(models.TextChoices):
+    UNBALANCED_TRANSFER = "unbalanced_transfer", "Transfer does not sum to zero"
+    BALANCE_MISMATCH = "balance_mismatch", "Stored balance differs from the sum of postings"
+    LAST_BALANCE_AFTER = "last_balance_after", "Stored balance differs from the last balance_after"
+    NEGATIVE_BALANCE = "negative_balance", "Forbidden negative balance"
+
+
+class ReconciliationFinding(models.Model):
+    """One broken invariant found by a run; accounting marks it resolved once explained."""
+
+    run = models.ForeignKey(ReconciliationRun, on_delete=models.CASCADE, related_name="findings")
+    kind = models.CharField(max_length=32, choices=FindingKind.choices)
+    wallet = models.ForeignKey(Wallet, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    transfer = models.ForeignKey(Transfer, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    asset = models.ForeignKey(Asset, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    expected = models.DecimalField(**AMOUNT, null=True, blank=True)
+    actual = models.DecimalField(**AMOUNT, null=True, blank=True)
+    resolved = models.BooleanField(default=False)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolution_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["run", "id"]
+        indexes = [models.Index(fields=["resolved", "run"], name="ledger_finding_open_idx")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} (run {self.run_id})"

@@ -20,3 +20,16 @@ SYSTEM_WALLETS = [
     (SystemWallet.RESERVATIONS, True, False),
     (SystemWallet.BONUS_POOL, False, True),
 ]
+
+# The platform's own assets (code, kind, precision, label); migration 0002 and every post_migrate
+# (so a test flush, too) make sure they exist with their system wallets.
+BASE_ASSETS = [
+    ("COIN", "platform", 2, "GCoin"),
+    ("EUR", "fiat", 2, "Euro"),
+    ("USD", "fiat", 2, "US dollar"),
+    ("INR", "fiat", 2, "Indian rupee"),
+    ("LP", "loyalty", 2, "Loyalty points"),
+    ("RP", "loyalty", 2, "Reward points"),
+    ("BONUS", "loyalty", 2, "Bonus balance"),
+    ("TICKETS", "loyalty", 0, "Tickets"),
+]

@@ -88,9 +88,13 @@ class PlayerProfile(models.Model):
             models.Index(fields=["segment", "tier"], name="idx_player_segment_tier"),
             models.Index(fields=["is_blocked"], name="loyalty_profile_blocked_idx"),
             models.Index(fields=["tier"], name="loyalty_profile_tier_idx"),
+            models.Index(fields=["is_active"], name="loyalty_profile_active_idx"),
+            models.Index(fields=["created_at"], name="loyalty_profile_created_idx"),
         ]
         constraints = [
-            models.CheckConstraint(condition=Q(risk_score__lte=100), name="loyalty_profile_risk_score_0_100"),
+            models.CheckConstraint(
+                condition=Q(risk_score__gte=0) & Q(risk_score__lte=100), name="loyalty_profile_risk_score_0_100"
+            ),
         ]
 
     def __str__(self):
@@ -122,12 +126,14 @@ class PlayerMetrics(models.Model):
     class Meta:
         verbose_name_plural = "player metrics"
         constraints = [
-            models.CheckConstraint(
-                condition=Q(bonus_abuse_score__lte=100), name="loyalty_metrics_abuse_score_0_100"
-            ),
+            models.CheckConstraint(condition=Q(bonus_abuse_score__lte=100), name="loyalty_metrics_abuse_score_0_100"),
             models.CheckConstraint(
                 condition=Q(total_deposited__gte=0) & Q(total_wagered__gte=0) & Q(total_won__gte=0),
                 name="loyalty_metrics_totals_non_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(total_playtime_hours__gte=0) & Q(avg_session_duration__gte=0),
+                name="loyalty_metrics_durations_non_negative",
             ),
         ]
 
@@ -207,6 +213,9 @@ class RewardGrant(models.Model):
         indexes = [
             models.Index(fields=["customer", "status"], name="idx_reward_player_status"),
             models.Index(fields=["status", "expires_at"], name="loyalty_grant_expiry_idx"),
+            models.Index(fields=["reward_type"], name="loyalty_grant_type_idx"),
+            models.Index(fields=["currency_type"], name="loyalty_grant_currency_idx"),
+            models.Index(fields=["created_at"], name="loyalty_grant_created_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="loyalty_grant_amount_positive"),
@@ -263,6 +272,8 @@ class AbuseSignal(models.Model):
         indexes = [
             models.Index(fields=["customer", "is_resolved"], name="idx_abuse_player_unresolved"),
             models.Index(fields=["signal_type"], name="loyalty_abuse_type_idx"),
+            models.Index(fields=["is_resolved", "severity"], name="loyalty_abuse_severity_idx"),
+            models.Index(fields=["detected_at"], name="loyalty_abuse_detected_idx"),
         ]
         constraints = [
             models.CheckConstraint(

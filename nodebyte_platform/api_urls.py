@@ -1,3 +1,11 @@
 """Partner API v1 routes; each app contributes its views."""
 
-urlpatterns = []
+from django.urls import include, path
+
+from loyalty import api as loyalty_api
+
+urlpatterns = [
+    path("", include("games.api.urls")),
+    path("me/", loyalty_api.MeView.as_view(), name="api-me"),
+    path("me/loyalty/", loyalty_api.LoyaltyView.as_view(), name="api-me-loyalty"),
+]

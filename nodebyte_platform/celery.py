@@ -1,19 +1,22 @@
 """Celery application: tasks autodiscovered from each app's tasks.py.
 
 Without REDIS_URL the settings make every task run eagerly in-process, so the
-demo needs no broker. The beat schedule is defined here in code and written to
-django-celery-beat's tables (see ``schedule.sync_beat_schedule``), where staff
-can read and pause it in admin.
+demo needs no broker. The beat schedule is defined in code (`schedule.py`);
+django-celery-beat's DatabaseScheduler writes it into its tables when beat
+starts, where staff can read and pause it in admin.
 """
 
 import os
 
 from celery import Celery
 
+from .schedule import BEAT_SCHEDULE
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nodebyte_platform.settings")
 
 app = Celery("nodebyte_platform")
 app.config_from_object("django.conf:settings", namespace="CELERY")
+app.conf.beat_schedule = BEAT_SCHEDULE
 app.autodiscover_tasks()
 
 

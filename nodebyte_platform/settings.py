@@ -92,8 +92,10 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
+    "accounts.middleware.StaffMFAMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "accounts.middleware.TokenEndpointLockoutMiddleware",
     # Axes must be last so that it sees the outcome of every login attempt.
     "axes.middleware.AxesMiddleware",
 ]
@@ -188,6 +190,9 @@ LOGOUT_REDIRECT_URL = "portal:home"
 ACCOUNTS_EMAIL_PATTERN = env("ACCOUNTS_EMAIL_PATTERN", default=r"^.+@.+$")
 
 # django-allauth
+ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "accounts.adapters.SocialAccountAdapter"
+ACCOUNT_FORMS = {"signup": "accounts.forms.PlayerSignupForm"}
 ACCOUNT_LOGIN_METHODS = {"username", "email"}
 ACCOUNT_SIGNUP_FIELDS = ["username*", "email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
@@ -197,8 +202,13 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = 3
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
+ACCOUNT_LOGOUT_REDIRECT_URL = "portal:home"
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[NodeByte] "
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
+# allauth's own limiter runs beside axes; axes is the one that locks (username, IP) pairs.
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+# Discord and Google credentials are SocialApp rows, entered in admin (Social applications).
 SOCIALACCOUNT_PROVIDERS = {
     "discord": {"SCOPE": ["identify", "email"]},
     "google": {"SCOPE": ["profile", "email"], "AUTH_PARAMS": {"access_type": "online"}},
@@ -206,14 +216,19 @@ SOCIALACCOUNT_PROVIDERS = {
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "NodeByte Platform"
 USERSESSIONS_TRACK_ACTIVITY = True
+# Staff reach /admin/ only once they have a TOTP authenticator (accounts.middleware).
+STAFF_REQUIRE_MFA = env.bool("STAFF_REQUIRE_MFA", default=True)
 
 # django-axes: lock the (username, IP) pair so nobody can lock a real user out from elsewhere.
+# The portal login (the admin login redirects to it, so MFA applies there too) goes through
+# authenticate(); the OAuth2 token endpoint is covered by accounts.middleware.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "accounts.axes.login_key"
 AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0)
+AXES_LOCKOUT_TEMPLATE = "account/lockout.html"
 
 # --- Partner OAuth2 (django-oauth-toolkit) ------------------------------------------
 
@@ -237,32 +252,69 @@ OAUTH2_PROVIDER = {
     "REFRESH_TOKEN_REUSE_PROTECTION": True,
     "REFRESH_TOKEN_GRACE_PERIOD_SECONDS": 0,
     "PKCE_REQUIRED": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
     "ALLOWED_REDIRECT_URI_SCHEMES": ["http", "https"] if DEBUG else ["https"],
+    "ALLOW_URI_WILDCARDS": False,
+    "OAUTH2_VALIDATOR_CLASS": "nodebyte_platform.oauth.PartnerOAuth2Validator",
+    "SCOPES_BACKEND_CLASS": "nodebyte_platform.oauth.PartnerScopes",
     "CLEAR_EXPIRED_TOKENS_BATCH_SIZE": 10000,
+    # RFC 9700 (OAuth 2.0 Security BCP), so `check --deploy` is clean: no tokens in query
+    # strings, send `iss` with authorization responses, keep only token checksums at rest.
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
 }
 
 # --- API ----------------------------------------------------------------------------
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["oauth2_provider.contrib.rest_framework.OAuth2Authentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Each view names its scopes (nodebyte_platform.api.ScopedToken); nothing is open by default.
+    "DEFAULT_PERMISSION_CLASSES": ["nodebyte_platform.api.ScopedToken"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "COERCE_DECIMAL_TO_STRING": True,
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "nodebyte_platform.api.CursorPage",
+    "DEFAULT_THROTTLE_CLASSES": ["nodebyte_platform.api.ApplicationRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"application": env("API_THROTTLE_RATE", default="600/min")},
+    "EXCEPTION_HANDLER": "nodebyte_platform.api.exception_handler",
+    "COERCE_DECIMAL_TO_STRING": True,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "NodeByte Platform partner API",
-    "DESCRIPTION": "Partner API v1: catalog, wallets, purchases, credits, sessions, bets, loyalty.",
+    "DESCRIPTION": (
+        "Partner API v1: catalog, wallets, purchases, credits, sessions, bets, loyalty.\n\n"
+        "Authenticate with OAuth2 at /o/: client credentials for a partner acting as itself, "
+        "authorization code with PKCE (S256) for a player who consented. Money travels as decimal "
+        "strings; every POST needs an Idempotency-Key header. Errors share one body: "
+        '`{"error": {"code", "message", "details"}}`.'
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "OAUTH2_FLOWS": ["clientCredentials", "authorizationCode"],
+    "OAUTH2_AUTHORIZATION_URL": "/o/authorize/",
+    "OAUTH2_TOKEN_URL": "/o/token/",
+    "OAUTH2_REFRESH_URL": "/o/token/",
+    "OAUTH2_SCOPES": OAUTH2_SCOPES,
+    "ENUM_NAME_OVERRIDES": {
+        "SessionResultEnum": "games.models.SessionResult",
+        "BetOutcomeEnum": "games.models.BetOutcome",
+        "TransferKindEnum": "ledger.models.TransferKind",
+    },
 }
 
 # --- Runtime config (seed 004 `config`) ---------------------------------------------
 
 CONSTANCE_BACKEND = "constance.backends.database.DatabaseBackend"
+# Editable by the admin role's Group permission (constance.change_config), not only superusers.
+CONSTANCE_SUPERUSER_ONLY = False
 CONSTANCE_CONFIG = {
     "SITE_NAME": ("NodeByte Platform", "Name shown to players and staff", str),
     "SUPPORT_EMAIL": ("support@nodebyte.example", "Where players can write", str),
@@ -294,6 +346,7 @@ USE_I18N = True
 USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = env("MEDIA_ROOT", default=str(BASE_DIR / "media"))
 STORAGES = {

@@ -54,6 +54,12 @@ class Ticket(models.Model):
         indexes = [
             models.Index(fields=["status", "priority"], name="support_ticket_status_idx"),
             models.Index(fields=["created_at"], name="support_ticket_created_idx"),
+            models.Index(fields=["category"], name="support_ticket_category_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="closed") | Q(closed_at__isnull=False), name="support_ticket_closed_has_time"
+            ),
         ]
 
     def __str__(self):
@@ -214,6 +220,7 @@ class WebhookDelivery(models.Model):
         indexes = [
             models.Index(fields=["status", "next_attempt_at"], name="support_delivery_due_idx"),
             models.Index(fields=["created_at"], name="support_delivery_created_idx"),
+            models.Index(fields=["event"], name="support_delivery_event_idx"),
         ]
 
     def __str__(self):

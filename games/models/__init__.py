@@ -1,3 +1,4 @@
+from .api import ApiIdempotencyRecord
 from .catalog import CreditType, Game, GameType, Package, Studio
 from .hosting import (
     Allocation,
@@ -28,6 +29,7 @@ from .integrations import (
 from .play import Bet, BetOutcome, BetStatus, GameSession, SessionResult, SessionStatus
 
 __all__ = [
+    "ApiIdempotencyRecord",
     "Allocation",
     "Bet",
     "BetOutcome",

@@ -46,6 +46,8 @@ class GameSession(models.Model):
     asset = models.ForeignKey("ledger.Asset", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     price_per_minute = models.DecimalField(**AMOUNT, null=True, blank=True)
     reserved_amount = models.DecimalField(**AMOUNT, default=0)
+    # How many reservations were posted; numbers each one's idempotency key.
+    reservation_count = models.PositiveIntegerField(default=0)
     total_cost = models.DecimalField(**AMOUNT, null=True, blank=True)
     started_at = models.DateTimeField(default=timezone.now)
     ended_at = models.DateTimeField(null=True, blank=True)

@@ -1,19 +1,21 @@
-"""Every write to the ledger. One transaction per use case; balances move only here.
+"""Posting transfers: the single door through which every balance moves.
 
-`post_transfer` is the single door: it validates the legs, locks the balance-
-tracking wallets in id order, checks limits, updates stored balances and
-bulk-inserts the postings. Everything else (gifts, adjustments, reversals, and
-the games, loyalty and billing services above) is built on it.
+`post_transfer` validates the legs, locks the balance-tracking wallets in id
+order, checks limits, updates stored balances and bulk-inserts the postings, all
+in one transaction. Gifts, reversals, adjustments and the games, loyalty and
+billing services above are built on it.
 """
 
 import hashlib
 import json
+import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
+from django.utils import timezone
 
 from ledger.errors import (
     AlreadyReversed,
@@ -24,11 +26,14 @@ from ledger.errors import (
     UnbalancedTransfer,
     WalletFrozen,
 )
-from ledger.models import Asset, Posting, SystemWallet, Transfer, TransferKind, Wallet
-from ledger.system_wallets import SYSTEM_WALLETS
+from ledger.models import Asset, FrozenOwner, Posting, SystemWallet, Transfer, TransferKind, Wallet
+from ledger.system_wallets import BASE_ASSETS, SYSTEM_WALLETS
 
 # DecimalField(max_digits=20, decimal_places=4): at most 16 digits before the point.
 MAX_ABS_AMOUNT = Decimal(10) ** 16
+# PostgreSQL deadlock_detected / serialization_failure: safe to retry a whole top-level transaction.
+RETRYABLE_PGCODES = {"40P01", "40001"}
+MAX_ATTEMPTS = 5
 
 
 @dataclass(frozen=True)
@@ -42,8 +47,8 @@ def to_amount(value, *, asset: Asset, positive: bool = True) -> Decimal:
 
     With `positive` (the default) zero and negative amounts are refused too.
     """
-    if isinstance(value, float):
-        raise InvalidAmount("Amounts are decimals, never floats.", details={"amount": repr(value)})
+    if isinstance(value, float | bool):
+        raise InvalidAmount("Amounts are decimal strings, never floats.", details={"amount": repr(value)})
     try:
         amount = value if isinstance(value, Decimal) else Decimal(str(value).strip())
     except (InvalidOperation, ValueError, TypeError):
@@ -72,6 +77,15 @@ def ensure_system_wallets(*, asset: Asset) -> None:
         )
 
 
+def ensure_base_assets() -> None:
+    """Create the platform's own assets and their system wallets (idempotent; runs after migrate and flush)."""
+    for code, kind, precision, label in BASE_ASSETS:
+        asset, _ = Asset.objects.get_or_create(
+            code=code, defaults={"kind": kind, "precision": precision, "label": label}
+        )
+        ensure_system_wallets(asset=asset)
+
+
 def system_wallet(*, code: str, asset: Asset) -> Wallet:
     try:
         return Wallet.objects.select_related("asset").get(system_code=code, asset=asset)
@@ -90,6 +104,22 @@ def user_wallet(*, user, asset: Asset) -> Wallet:
             return Wallet.objects.create(owner=user, asset=asset)
     except IntegrityError:
         return Wallet.objects.select_related("asset").get(owner=user, asset=asset)
+
+
+def set_wallets_frozen(*, user, frozen: bool, reason: str = "", by=None) -> bool:
+    """Freeze (or thaw) every wallet of `user`, present and future; return whether it is frozen now.
+
+    Apps above the ledger (loyalty's `is_blocked`, support holds) call this instead of the
+    ledger importing them. Reversals and staff adjustments still post on frozen wallets.
+    """
+    with transaction.atomic():
+        if not frozen:
+            FrozenOwner.objects.filter(user=user).delete()
+            return False
+        if not reason.strip():
+            raise InvalidAmount("Freezing wallets needs a reason.")
+        FrozenOwner.objects.update_or_create(user=user, defaults={"reason": reason.strip()[:255], "frozen_by": by})
+        return True
 
 
 def _fingerprint(*, kind: str, legs: list[Leg], reference: str, reverses: Transfer | None) -> str:
@@ -118,6 +148,8 @@ def _merge_legs(legs: Iterable[Leg]) -> list[Leg]:
     by_wallet: dict[int, Decimal] = defaultdict(Decimal)
     wallets: dict[int, Wallet] = {}
     for leg in legs:
+        if leg.wallet.pk is None:
+            raise InvalidAmount("Every leg needs a saved wallet.")
         to_amount(leg.amount, asset=leg.wallet.asset, positive=False)
         by_wallet[leg.wallet.pk] += leg.amount
         wallets[leg.wallet.pk] = leg.wallet
@@ -125,24 +157,34 @@ def _merge_legs(legs: Iterable[Leg]) -> list[Leg]:
 
 
 def _check_balanced(legs: list[Leg]) -> None:
-    per_asset: dict[int, Decimal] = defaultdict(Decimal)
+    per_asset: dict[str, Decimal] = defaultdict(Decimal)
     for leg in legs:
-        per_asset[leg.wallet.asset_id] += leg.amount
-    unbalanced = {str(asset_id): str(total) for asset_id, total in per_asset.items() if total != 0}
+        per_asset[leg.wallet.asset.code] += leg.amount
+    unbalanced = {code: str(total) for code, total in per_asset.items() if total != 0}
     if unbalanced:
         raise UnbalancedTransfer("Legs must sum to zero per asset.", details={"unbalanced": unbalanced})
 
 
+def is_frozen(wallet: Wallet) -> bool:
+    """Whether no money may move on `wallet`: inactive or archived owner, or a ledger freeze."""
+    owner = wallet.owner
+    if owner is None:
+        return False
+    customer = getattr(owner, "customer", None)
+    freeze = getattr(owner, "ledger_freeze", None)
+    return not owner.is_active or (customer is not None and customer.is_archived) or freeze is not None
+
+
 def _check_not_frozen(wallets: Iterable[Wallet]) -> None:
     for wallet in wallets:
-        owner = wallet.owner
-        if owner is None:
-            continue
-        customer = getattr(owner, "customer", None)
-        if not owner.is_active or (customer is not None and customer.is_archived):
+        if is_frozen(wallet):
             raise WalletFrozen(
-                "The wallet's owner is archived or inactive; no money moves.", details={"wallet": wallet.pk}
+                "The wallet's owner is archived, inactive or frozen; no money moves.", details={"wallet": wallet.pk}
             )
+
+
+def _is_retryable(exc: OperationalError) -> bool:
+    return getattr(exc.__cause__, "pgcode", None) in RETRYABLE_PGCODES
 
 
 def post_transfer(
@@ -164,6 +206,8 @@ def post_transfer(
     Raises a LedgerError subclass (each with a stable code) and writes nothing when
     any leg is invalid, the transfer does not balance per asset, a wallet would go
     below zero, an owner is frozen, or the key was used for a different request.
+    A deadlock or serialization failure is retried when this is the outermost
+    transaction, so it never reaches the caller there.
     """
     if kind not in TransferKind.values:
         raise InvalidAmount(f"Unknown transfer kind {kind!r}.")
@@ -172,69 +216,95 @@ def post_transfer(
         raise InvalidAmount("A transfer needs at least one non-zero leg.")
     _check_balanced(merged)
     request_hash = _fingerprint(kind=kind, legs=merged, reference=reference, reverses=reverses)
-
-    try:
-        with transaction.atomic():
-            tracked_ids = [leg.wallet.pk for leg in merged if leg.wallet.tracks_balance]
-            locked = {
-                w.pk: w
-                for w in Wallet.objects.select_for_update(of=("self",))
-                .select_related("owner__customer")
-                .filter(pk__in=tracked_ids)
-                .order_by("pk")
-            }
+    fields = {
+        "kind": kind,
+        "initiator": initiator,
+        "idempotency_key": idempotency_key or None,
+        "request_hash": request_hash,
+        "description": description,
+        "reference": reference,
+        "metadata": metadata or {},
+        "created_by": created_by,
+        "application": application,
+        "reverses": reverses,
+    }
+    # Inside a caller's transaction a retry would replay only our savepoint of a dead transaction.
+    retry = not transaction.get_connection().in_atomic_block
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        try:
+            return _post_once(merged=merged, fields=fields, allow_frozen=allow_frozen)
+        except OperationalError as exc:
+            if not (retry and attempt < MAX_ATTEMPTS and _is_retryable(exc)):
+                raise
+            time.sleep(0.005 * attempt)
+        except IntegrityError:
+            # A twin with the same key (or a second reversal) committed between our check and our insert.
             if idempotency_key:
-                # Checked under the wallet locks: a concurrent twin has committed by now.
                 original = _replay(initiator=initiator, idempotency_key=idempotency_key, request_hash=request_hash)
                 if original is not None:
                     return original
-            if not allow_frozen:
-                _check_not_frozen(locked.values())
-                _check_not_frozen(leg.wallet for leg in merged if not leg.wallet.tracks_balance)
-
-            transfer = Transfer.objects.create(
-                kind=kind,
-                initiator=initiator,
-                idempotency_key=idempotency_key or None,
-                request_hash=request_hash,
-                description=description,
-                reference=reference,
-                metadata=metadata or {},
-                created_by=created_by,
-                application=application,
-                reverses=reverses,
-            )
-            postings = []
-            for leg in merged:
-                balance_after = None
-                wallet = locked.get(leg.wallet.pk)
-                if wallet is not None:
-                    balance_after = wallet.balance + leg.amount
-                    if balance_after < 0 and not wallet.allow_negative:
-                        raise InsufficientFunds(
-                            f"Insufficient {leg.wallet.asset.code} balance.",
-                            details={
-                                "asset": leg.wallet.asset.code,
-                                "available": str(wallet.balance),
-                                "required": str(-leg.amount),
-                            },
-                        )
-                    Wallet.objects.filter(pk=wallet.pk).update(balance=balance_after)
-                    wallet.balance = balance_after
-                postings.append(
-                    Posting(transfer=transfer, wallet_id=leg.wallet.pk, amount=leg.amount, balance_after=balance_after)
+            if reverses is not None and Transfer.objects.filter(reverses=reverses).exists():
+                raise AlreadyReversed(
+                    "This transfer has already been reversed.", details={"transfer": str(reverses.public_id)}
                 )
-            Posting.objects.bulk_create(postings)
-            return transfer
-    except IntegrityError:
-        # A twin with the same key committed between our check and our insert.
-        if idempotency_key:
-            original = _replay(initiator=initiator, idempotency_key=idempotency_key, request_hash=request_hash)
+            raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _post_once(*, merged: list[Leg], fields: dict, allow_frozen: bool) -> Transfer:
+    with transaction.atomic():
+        tracked_ids = [leg.wallet.pk for leg in merged if leg.wallet.tracks_balance]
+        locked: dict[int, Wallet] = {}
+        if tracked_ids:
+            # ORDER BY under FOR UPDATE: PostgreSQL locks the rows in id order, so two transfers
+            # over the same wallets queue instead of deadlocking. Hot system wallets are not locked.
+            locked = {
+                w.pk: w
+                for w in Wallet.objects.select_for_update(of=("self",))
+                .select_related("owner__customer", "owner__ledger_freeze")
+                .filter(pk__in=tracked_ids)
+                .order_by("pk")
+            }
+        if fields["idempotency_key"]:
+            # Checked under the wallet locks: a concurrent twin over the same wallets has committed by now.
+            original = _replay(
+                initiator=fields["initiator"],
+                idempotency_key=fields["idempotency_key"],
+                request_hash=fields["request_hash"],
+            )
             if original is not None:
                 return original
-        if reverses is not None and Transfer.objects.filter(reverses=reverses).exists():
-            raise AlreadyReversed("This transfer has already been reversed.", details={"transfer": str(reverses)})
-        raise
+        if not allow_frozen:
+            _check_not_frozen(locked.values())
+
+        now = timezone.now()
+        postings = []
+        for leg in merged:
+            balance_after = None
+            wallet = locked.get(leg.wallet.pk)
+            if wallet is not None:
+                balance_after = wallet.balance + leg.amount
+                if balance_after < 0 and not wallet.allow_negative:
+                    raise InsufficientFunds(
+                        f"Insufficient {leg.wallet.asset.code} balance.",
+                        details={
+                            "asset": leg.wallet.asset.code,
+                            "available": str(wallet.balance),
+                            "required": str(-leg.amount),
+                        },
+                    )
+            postings.append((leg, wallet, balance_after))
+
+        transfer = Transfer.objects.create(**fields)
+        for _leg, wallet, balance_after in postings:
+            if wallet is not None:
+                Wallet.objects.filter(pk=wallet.pk).update(balance=balance_after, last_updated=now)
+                wallet.balance = balance_after
+        Posting.objects.bulk_create(
+            Posting(transfer=transfer, wallet_id=leg.wallet.pk, amount=leg.amount, balance_after=balance_after)
+            for leg, _wallet, balance_after in postings
+        )
+        return transfer
 
 
 def _require_same_asset(*wallets: Wallet) -> None:
@@ -255,6 +325,7 @@ def issue(
     metadata: dict | None = None,
     created_by=None,
     application=None,
+    reference: str = "",
 ) -> Transfer:
     """Credit `amount` of `asset` to a user's wallet from a system wallet (issuance, gateway...)."""
     amount = to_amount(amount, asset=asset)
@@ -267,6 +338,7 @@ def issue(
         initiator=initiator,
         idempotency_key=idempotency_key,
         description=description,
+        reference=reference,
         metadata=metadata,
         created_by=created_by,
         application=application,
@@ -292,7 +364,11 @@ def gift(*, sender, receiver, asset: Asset, amount, idempotency_key: str, descri
 
 
 def reverse_transfer(*, transfer: Transfer, reason: str, created_by=None, initiator: str | None = None) -> Transfer:
-    """Post a new transfer that exactly undoes `transfer`. A transfer is reversed at most once."""
+    """Post a new transfer that exactly undoes `transfer`. A transfer is reversed at most once.
+
+    Reversing twice (even by two staff members at the same moment) raises AlreadyReversed:
+    the one-to-one `reverses` column lets only one reversal commit.
+    """
     if not reason.strip():
         raise InvalidAmount("A reversal needs a reason.")
     if transfer.kind == TransferKind.REVERSAL:
@@ -307,7 +383,7 @@ def reverse_transfer(*, transfer: Transfer, reason: str, created_by=None, initia
         idempotency_key=f"reversal:{transfer.public_id}",
         description=reason,
         reverses=transfer,
-        metadata={"reverses": str(transfer.public_id)},
+        metadata={"reverses": str(transfer.public_id), "reason": reason},
         created_by=created_by,
         allow_frozen=True,
     )

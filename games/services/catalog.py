@@ -46,3 +46,8 @@ def create_package(
         credit_value=credit_value,
         gcoin_value=to_amount(gcoin_value, asset=coin),
     )
+
+
+@transaction.atomic
+def create_studio(*, name: str) -> Studio:
+    return Studio.objects.create(name=name)

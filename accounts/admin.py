@@ -1,0 +1,187 @@
+"""Staff pages of identity: players, users, staff, partners and their OAuth2 clients, the audit trail.
+
+Studio staff see none of these (no `studio_lookup`): players' personal data stays with
+support, accounting and admin. The admin login goes through allauth's login, so staff
+pass their TOTP step and django-axes counts the attempts.
+"""
+
+from allauth.account.decorators import secure_admin_login
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
+
+from accounts import services
+from accounts.admin_base import PlatformModelAdmin
+from accounts.models import AuditEntry, Customer, Partner, PartnerApplication, StaffProfile, User
+
+admin.site.login = secure_admin_login(admin.site.login)
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin, PlatformModelAdmin):
+    form = UserChangeForm
+    add_form = UserCreationForm
+    change_password_form = AdminPasswordChangeForm
+    list_display = ("username", "email", "is_active", "is_staff", "date_joined", "last_login")
+    list_filter = ("is_active", "is_staff", "is_superuser", "groups")
+    search_fields = ("username", "email")
+    date_hierarchy = "date_joined"
+    ordering = ("-date_joined",)
+
+
+@admin.register(Customer)
+class CustomerAdmin(PlatformModelAdmin):
+    list_display = ("nickname", "username", "email", "vip", "referral_code", "is_archived", "created_at")
+    list_filter = ("vip", "is_archived", "gender", "onboarding_completed")
+    search_fields = ("nickname", "user__username", "user__email", "referral_code", "=player_id")
+    list_select_related = ("user",)
+    autocomplete_fields = ("user", "inviter")
+    date_hierarchy = "created_at"
+    readonly_fields = ("player_id", "referral_code", "is_archived", "archived_at", "erased_at", "created_at")
+    fields = (
+        "user",
+        "player_id",
+        "nickname",
+        "full_name",
+        "gender",
+        "avatar",
+        "vip",
+        "referral_code",
+        "inviter",
+        "onboarding_completed",
+        "pterodactyl_id",
+        "virtfusion_id",
+        "is_archived",
+        "archived_at",
+        "erased_at",
+        "created_at",
+    )
+    actions = ("archive_customers", "unarchive_customers", "send_password_reset", "erase_customers")
+
+    @admin.display(ordering="user__username")
+    def username(self, obj):
+        return obj.user.username
+
+    @admin.display(ordering="user__email")
+    def email(self, obj):
+        return obj.user.email
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = super().get_readonly_fields(request, obj)
+        # Who a player is cannot be re-pointed once created.
+        return (*readonly, "user") if obj is not None else readonly
+
+    @admin.action(description="Archive: block login and money moves", permissions=["change"])
+    def archive_customers(self, request, queryset):
+        for customer in queryset:
+            services.archive_customer(customer=customer, actor=request.user)
+        self.message_user(request, f"{queryset.count()} player(s) archived.", messages.SUCCESS)
+
+    @admin.action(description="Unarchive", permissions=["change"])
+    def unarchive_customers(self, request, queryset):
+        for customer in queryset:
+            try:
+                services.unarchive_customer(customer=customer, actor=request.user)
+            except services.AccountsError as exc:
+                self.message_user(request, f"{customer}: {exc.message} ({exc.code})", messages.ERROR)
+
+    @admin.action(description="Send a password-reset email", permissions=["change"])
+    def send_password_reset(self, request, queryset):
+        sent = 0
+        for customer in queryset.select_related("user"):
+            if customer.erased_at is None and customer.user.is_active:
+                services.send_password_reset(user=customer.user, request=request, actor=request.user)
+                sent += 1
+        self.message_user(request, f"{sent} password-reset email(s) sent.", messages.SUCCESS)
+
+    @admin.action(description="Erase personal data (cannot be undone)", permissions=["change"])
+    def erase_customers(self, request, queryset):
+        for customer in queryset:
+            services.erase_customer(customer=customer, actor=request.user)
+        self.message_user(request, "Personal data erased; ledger history kept.", messages.SUCCESS)
+
+
+@admin.register(StaffProfile)
+class StaffProfileAdmin(PlatformModelAdmin):
+    list_display = ("user", "role", "studio", "is_archived", "created_at")
+    list_filter = ("role", "is_archived", "studio")
+    search_fields = ("user__username", "user__email", "studio__name")
+    list_select_related = ("user", "studio")
+    autocomplete_fields = ("user",)
+    raw_id_fields = ("studio",)
+    date_hierarchy = "created_at"
+    actions = ("resync_role_groups",)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        services.assign_staff_role(profile=obj)
+
+    @admin.action(description="Put users in their role's group again", permissions=["change"])
+    def resync_role_groups(self, request, queryset):
+        for profile in queryset.select_related("user"):
+            services.assign_staff_role(profile=profile)
+
+
+@admin.register(Partner)
+class PartnerAdmin(PlatformModelAdmin):
+    list_display = ("name", "kind", "studio", "type", "status", "created_at")
+    list_filter = ("kind", "type", "status")
+    search_fields = ("name", "studio__name")
+    list_select_related = ("studio",)
+    autocomplete_fields = ("user",)
+    raw_id_fields = ("studio",)
+    date_hierarchy = "created_at"
+
+
+# django-oauth-toolkit registers a plain admin for the application model; ours replaces it.
+if admin.site.is_registered(PartnerApplication):
+    admin.site.unregister(PartnerApplication)
+
+
+@admin.register(PartnerApplication)
+class PartnerApplicationAdmin(PlatformModelAdmin):
+    list_display = ("name", "partner", "client_id", "authorization_grant_type", "allowed_scopes", "created")
+    list_filter = ("authorization_grant_type", "client_type")
+    search_fields = ("name", "client_id", "partner__name")
+    list_select_related = ("partner",)
+    autocomplete_fields = ("partner", "user")
+    date_hierarchy = "created"
+    fields = (
+        "name",
+        "partner",
+        "user",
+        "client_id",
+        "client_secret",
+        "client_type",
+        "authorization_grant_type",
+        "redirect_uris",
+        "post_logout_redirect_uris",
+        "allowed_origins",
+        "allowed_scopes",
+        "default_scopes",
+        "skip_authorization",
+    )
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = super().get_readonly_fields(request, obj)
+        # The stored secret is a hash: shown once on creation by the form's initial value.
+        return (*readonly, "client_id", "client_secret") if obj is not None else readonly
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(PlatformModelAdmin):
+    list_display = ("created_at", "actor", "action", "content_type", "object_repr")
+    list_filter = ("action", "content_type")
+    search_fields = ("object_repr", "actor__username", "=object_id")
+    list_select_related = ("actor", "content_type")
+    date_hierarchy = "created_at"
+    readonly_fields = ("created_at", "actor", "action", "content_type", "object_id", "object_repr", "before", "after")
+
+    def has_add_permission(self, request, *args, **kwargs):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

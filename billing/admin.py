@@ -1,0 +1,209 @@
+"""Staff pages of billing. Invoices, payments and withdrawals are born in services and
+change state only through admin actions that call billing.services."""
+
+from django.contrib import admin, messages
+from simple_history.admin import SimpleHistoryAdmin
+
+from accounts.admin_base import PlatformModelAdmin, PlatformTabularInline
+from billing import services
+from billing.errors import BillingError
+from billing.models import AutoTopUp, Invoice, InvoiceItem, Payment, Product, Subscription, Withdrawal
+from ledger.errors import LedgerError
+
+CUSTOMER_SEARCH = ("customer__nickname", "customer__user__username", "customer__user__email")
+
+
+def run_service(modeladmin, request, queryset, call, done: str) -> None:
+    """Apply `call(obj)` to each selected row; report successes and each refusal with its code."""
+    succeeded = 0
+    for obj in queryset:
+        try:
+            call(obj)
+            succeeded += 1
+        except (BillingError, LedgerError) as exc:
+            modeladmin.message_user(request, f"{obj}: {exc.message} ({exc.code})", messages.ERROR)
+    if succeeded:
+        modeladmin.message_user(request, f"{succeeded} {done}.", messages.SUCCESS)
+
+
+class ServiceOnlyAdmin(PlatformModelAdmin):
+    """Records created and moved by services: no add, no delete, every field read-only."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.concrete_fields]
+
+
+@admin.register(Product)
+class ProductAdmin(SimpleHistoryAdmin, PlatformModelAdmin):
+    list_display = ("name", "product_type", "price", "currency", "billing_cycle", "is_active")
+    list_filter = ("is_active", "product_type", "billing_cycle")
+    search_fields = ("name", "slug", "description")
+    list_select_related = ("currency", "nest", "egg")
+    raw_id_fields = ("nest", "egg", "currency")
+    prepopulated_fields = {"slug": ("name",)}
+    date_hierarchy = "created_at"
+
+
+@admin.register(Subscription)
+class SubscriptionAdmin(PlatformModelAdmin):
+    list_display = ("server", "product", "price", "billing_cycle", "status", "next_due_at")
+    list_filter = ("status", "billing_cycle")
+    search_fields = ("server__name", "product__name", "server__customer__user__username")
+    list_select_related = ("server", "product")
+    raw_id_fields = ("server",)
+    autocomplete_fields = ("product",)
+    money_fields = ("price",)
+    date_hierarchy = "next_due_at"
+
+    def has_add_permission(self, request):
+        # A subscription is created when a server is ordered.
+        return False
+
+
+class InvoiceItemInline(PlatformTabularInline):
+    model = InvoiceItem
+    fields = ("description", "product", "server", "quantity", "unit_price", "amount")
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Invoice)
+class InvoiceAdmin(ServiceOnlyAdmin):
+    list_display = ("number", "customer", "total", "currency", "status", "due_at", "paid_at")
+    list_filter = ("status", "currency")
+    search_fields = ("number", "=public_id", *CUSTOMER_SEARCH)
+    list_select_related = ("customer__user", "currency")
+    raw_id_fields = ("customer", "subscription", "currency")
+    date_hierarchy = "created_at"
+    money_fields = ("subtotal", "tax", "total")
+    inlines = (InvoiceItemInline,)
+    actions = ("mark_overdue", "cancel_invoices")
+
+    @admin.action(description="Mark selected invoices overdue")
+    def mark_overdue(self, request, queryset):
+        run_service(
+            self, request, queryset, lambda i: services.mark_invoice_overdue(invoice=i), "invoices marked overdue"
+        )
+
+    @admin.action(description="Cancel selected invoices")
+    def cancel_invoices(self, request, queryset):
+        run_service(
+            self,
+            request,
+            queryset,
+            lambda i: services.cancel_invoice(invoice=i, reason=f"by {request.user} in admin"),
+            "invoices cancelled",
+        )
+
+
+@admin.register(Payment)
+class PaymentAdmin(ServiceOnlyAdmin):
+    list_display = ("public_id", "customer", "type", "amount", "currency", "status", "payment_method", "created_at")
+    list_filter = ("status", "type", "payment_method", "gateway")
+    search_fields = ("=public_id", "gateway_reference", "invoice__number", *CUSTOMER_SEARCH)
+    list_select_related = ("customer__user", "currency")
+    raw_id_fields = ("customer", "invoice", "currency", "wallet", "transfer")
+    date_hierarchy = "created_at"
+    money_fields = ("amount",)
+    actions = ("complete_payments", "fail_payments", "cancel_payments")
+
+    @admin.action(description="Complete selected payments (posts the ledger transfer)")
+    def complete_payments(self, request, queryset):
+        run_service(
+            self,
+            request,
+            queryset,
+            lambda p: services.complete_payment(payment=p, by=request.user),
+            "payments completed",
+        )
+
+    @admin.action(description="Mark selected payments failed")
+    def fail_payments(self, request, queryset):
+        run_service(
+            self,
+            request,
+            queryset,
+            lambda p: services.fail_payment(payment=p, reason=f"marked failed by {request.user}"),
+            "payments failed",
+        )
+
+    @admin.action(description="Cancel selected payments")
+    def cancel_payments(self, request, queryset):
+        run_service(self, request, queryset, lambda p: services.cancel_payment(payment=p), "payments cancelled")
+
+
+@admin.register(Withdrawal)
+class WithdrawalAdmin(ServiceOnlyAdmin):
+    list_display = ("public_id", "customer", "amount", "currency", "method", "status", "created_at")
+    list_filter = ("status", "method", "currency")
+    search_fields = ("=public_id", *CUSTOMER_SEARCH)
+    list_select_related = ("customer__user", "currency")
+    raw_id_fields = ("customer", "currency", "hold_transfer", "release_transfer", "payout_transfer")
+    date_hierarchy = "created_at"
+    money_fields = ("amount",)
+    actions = ("start_processing", "complete_withdrawals", "fail_withdrawals", "cancel_withdrawals")
+
+    @admin.action(description="Start processing selected withdrawals")
+    def start_processing(self, request, queryset):
+        run_service(
+            self,
+            request,
+            queryset,
+            lambda w: services.start_withdrawal_processing(withdrawal=w, by=request.user),
+            "withdrawals processing",
+        )
+
+    @admin.action(description="Complete selected withdrawals (paid out by the gateway)")
+    def complete_withdrawals(self, request, queryset):
+        run_service(
+            self,
+            request,
+            queryset,
+            lambda w: services.complete_withdrawal(withdrawal=w, by=request.user),
+            "withdrawals completed",
+        )
+
+    @admin.action(description="Fail selected withdrawals (releases the held amount)")
+    def fail_withdrawals(self, request, queryset):
+        run_service(
+            self,
+            request,
+            queryset,
+            lambda w: services.fail_withdrawal(withdrawal=w, reason=f"failed by {request.user}", by=request.user),
+            "withdrawals failed",
+        )
+
+    @admin.action(description="Cancel selected withdrawals (releases the held amount)")
+    def cancel_withdrawals(self, request, queryset):
+        run_service(
+            self,
+            request,
+            queryset,
+            lambda w: services.cancel_withdrawal(withdrawal=w, by=request.user),
+            "withdrawals cancelled",
+        )
+
+
+@admin.register(AutoTopUp)
+class AutoTopUpAdmin(PlatformModelAdmin):
+    list_display = ("customer", "enabled", "threshold", "amount", "currency", "last_triggered_at")
+    list_filter = ("enabled", "currency")
+    search_fields = CUSTOMER_SEARCH
+    list_select_related = ("customer__user", "currency")
+    raw_id_fields = ("customer", "currency")
+    readonly_fields = ("customer", "currency", "payment_method_id", "last_triggered_at", "created_at", "updated_at")
+    money_fields = ("threshold", "amount")
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        # Players set their own auto top-up in the portal.
+        return False

@@ -1,0 +1,137 @@
+"""Reads of the games app shared by the API, the admin and the portal."""
+
+import uuid
+
+from django.db.models import Prefetch, Q
+
+from games.errors import NotFound
+from games.models import Bet, CreditType, Game, GameSession, Package
+from ledger.models import Asset, AssetKind, Posting, Wallet
+
+
+def _uuid_or_404(value, what: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(value))
+    except (ValueError, TypeError, AttributeError):
+        raise NotFound(f"No such {what}.")
+
+
+def studio_games(*, studio_id):
+    """The active games of a studio with their credit types and packages on sale (3 queries in all)."""
+    if studio_id is None:
+        return Game.objects.none()
+    return (
+        Game.objects.filter(studio_id=studio_id, is_active=True)
+        .prefetch_related(
+            Prefetch("credit_types", queryset=CreditType.objects.select_related("asset").order_by("name")),
+            Prefetch(
+                "packages",
+                queryset=Package.objects.filter(is_active=True).select_related("credit_type").order_by("gcoin_value"),
+            ),
+        )
+        .order_by("name")
+    )
+
+
+def game_of_studio(*, studio_id, game_id) -> Game:
+    """A studio's active game by its guid; another studio's game is simply not found."""
+    guid = _uuid_or_404(game_id, "game")
+    game = Game.objects.filter(guid=guid, studio_id=studio_id, is_active=True).first() if studio_id else None
+    if game is None:
+        raise NotFound("No such game.")
+    return game
+
+
+def package_of_game(*, game: Game, package_id) -> Package:
+    package = (
+        Package.objects.select_related("game", "credit_type__asset")
+        .filter(game=game, pk=package_id, is_active=True)
+        .first()
+    )
+    if package is None:
+        raise NotFound("No such package in this game.", details={"package_id": package_id})
+    return package
+
+
+def credit_type_of_game(*, game: Game, name: str) -> CreditType:
+    credit_type = CreditType.objects.select_related("game", "asset").filter(game=game, name=name).first()
+    if credit_type is None:
+        raise NotFound("No such credit type in this game.", details={"credit_type": name})
+    return credit_type
+
+
+def playable_asset(*, game: Game, code: str | None) -> Asset | None:
+    """An asset a session or bet of `game` may be counted in: coins, fiat, or this game's own credits."""
+    if not code:
+        return None
+    asset = (
+        Asset.objects.filter(code=code)
+        .filter(Q(kind__in=[AssetKind.PLATFORM, AssetKind.FIAT]) | Q(credit_type__game=game))
+        .first()
+    )
+    if asset is None:
+        raise NotFound("No such asset for this game.", details={"asset": code})
+    return asset
+
+
+def session_for(*, session_id, studio_id, customer=None) -> GameSession:
+    """A session of the studio's games (and of `customer` when a player token asks)."""
+    public_id = _uuid_or_404(session_id, "session")
+    sessions = GameSession.objects.select_related("game", "asset", "customer").filter(
+        public_id=public_id, game__studio_id=studio_id
+    )
+    if customer is not None:
+        sessions = sessions.filter(customer=customer)
+    session = sessions.first() if studio_id else None
+    if session is None:
+        raise NotFound("No such session.")
+    return session
+
+
+def bet_for(*, bet_id, studio_id, customer=None) -> Bet:
+    public_id = _uuid_or_404(bet_id, "bet")
+    bets = Bet.objects.select_related("session__game", "session__customer", "asset").filter(
+        public_id=public_id, session__game__studio_id=studio_id
+    )
+    if customer is not None:
+        bets = bets.filter(session__customer=customer)
+    bet = bets.first() if studio_id else None
+    if bet is None:
+        raise NotFound("No such bet.")
+    return bet
+
+
+def _visible_to_studio(prefix: str, studio_id) -> Q:
+    """Credit balances of other studios' games stay hidden from a partner; coins, fiat and loyalty show."""
+    return ~Q(**{f"{prefix}kind": AssetKind.CREDIT}) | Q(**{f"{prefix}credit_type__game__studio_id": studio_id})
+
+
+def player_wallets(*, user, studio_id):
+    """A player's wallets a partner may see, with their assets, in one query."""
+    return (
+        Wallet.objects.filter(owner=user)
+        .filter(_visible_to_studio("asset__", studio_id))
+        .select_related("asset")
+        .order_by("asset__kind", "asset__code")
+    )
+
+
+def player_postings(*, user, studio_id):
+    """A player's ledger history a partner may see; filtered and paged by the caller."""
+    return (
+        Posting.objects.filter(wallet__owner=user)
+        .filter(_visible_to_studio("wallet__asset__", studio_id))
+        .select_related("transfer", "wallet__asset")
+    )
+
+
+def customer_sessions(*, customer):
+    return GameSession.objects.filter(customer=customer).select_related("game", "asset").order_by("-started_at")
+
+
+def customer_bets(*, customer):
+    return (
+        Bet.objects.filter(session__customer=customer)
+        .select_related("session__game", "asset")
+        .order_by("-placed_at")
+    )

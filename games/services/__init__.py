@@ -1,0 +1,31 @@
+"""Writes of the games app: catalog, economy (purchases, credits), sessions and bets."""
+
+from games.services.catalog import create_credit_type, create_game, create_package
+from games.services.economy import buy_package, grant_credits, spend_credits
+from games.services.play import (
+    end_session,
+    expire_metered_sessions,
+    extend_session,
+    minutes_played,
+    place_bet,
+    settle_bet,
+    start_session,
+    void_bet,
+)
+
+__all__ = [
+    "buy_package",
+    "create_credit_type",
+    "create_game",
+    "create_package",
+    "end_session",
+    "expire_metered_sessions",
+    "extend_session",
+    "grant_credits",
+    "minutes_played",
+    "place_bet",
+    "settle_bet",
+    "spend_credits",
+    "start_session",
+    "void_bet",
+]

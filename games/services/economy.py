@@ -1,0 +1,97 @@
+"""The game economy: packages bought with coins, credits spent in a game and granted by its studio."""
+
+from django.db import transaction
+
+from games.errors import InvalidState, NotAllowed
+from games.models import CreditType, Package
+from games.signals import package_purchased
+from ledger.models import Asset, SystemWallet, Transfer, TransferKind
+from ledger.services import Leg, post_transfer, system_wallet, to_amount, user_wallet
+
+
+def initiator_for(application) -> str:
+    """Who a transfer is posted for; it scopes idempotency keys (one partner's key never meets another's)."""
+    return f"app:{application.pk}" if application is not None else "system:games"
+
+
+@transaction.atomic
+def buy_package(*, customer, package: Package, idempotency_key: str, application=None) -> Transfer:
+    """One transfer: the package's coins leave the player, its credits arrive (seed 000: one event, two legs)."""
+    if not package.is_active or not package.game.is_active:
+        raise InvalidState("This package is not on sale.", details={"package_id": package.pk})
+    coin = Asset.objects.get(code="COIN")
+    credit_asset = package.credit_type.asset
+    price = package.gcoin_value
+    credits = to_amount(package.credit_value, asset=credit_asset)
+    transfer = post_transfer(
+        kind=TransferKind.PURCHASE,
+        legs=[
+            Leg(user_wallet(user=customer.user, asset=coin), -price),
+            Leg(system_wallet(code=SystemWallet.REVENUE, asset=coin), price),
+            Leg(system_wallet(code=SystemWallet.ISSUANCE, asset=credit_asset), -credits),
+            Leg(user_wallet(user=customer.user, asset=credit_asset), credits),
+        ],
+        initiator=initiator_for(application),
+        idempotency_key=idempotency_key,
+        description=f"Bought {package.label}",
+        reference=f"package:{package.pk}",
+        metadata={"package": package.pk, "game": package.game_id, "credit_type": package.credit_type_id},
+        application=application,
+    )
+    transaction.on_commit(
+        lambda: package_purchased.send(sender=Package, package=package, customer=customer, transfer=transfer)
+    )
+    return transfer
+
+
+@transaction.atomic
+def spend_credits(
+    *,
+    customer,
+    credit_type: CreditType,
+    amount,
+    idempotency_key: str,
+    application=None,
+    reference: str = "",
+    description: str = "",
+) -> Transfer:
+    """Debit the player's credits of a game (they go to the game's revenue wallet)."""
+    asset = credit_type.asset
+    amount = to_amount(amount, asset=asset)
+    return post_transfer(
+        kind=TransferKind.SPEND,
+        legs=[
+            Leg(user_wallet(user=customer.user, asset=asset), -amount),
+            Leg(system_wallet(code=SystemWallet.REVENUE, asset=asset), amount),
+        ],
+        initiator=initiator_for(application),
+        idempotency_key=idempotency_key,
+        description=description or f"Spent {credit_type.label}",
+        reference=reference,
+        metadata={"credit_type": credit_type.pk},
+        application=application,
+    )
+
+
+@transaction.atomic
+def grant_credits(
+    *, application, customer, credit_type: CreditType, amount, reason: str, idempotency_key: str
+) -> Transfer:
+    """Credit a player with a game's credits. Only a partner of the game's own studio may grant."""
+    partner = getattr(application, "partner", None)
+    if partner is None or partner.studio_id is None or partner.studio_id != credit_type.game.studio_id:
+        raise NotAllowed("Only the game's own studio may grant its credits.")
+    asset = credit_type.asset
+    amount = to_amount(amount, asset=asset)
+    return post_transfer(
+        kind=TransferKind.GRANT,
+        legs=[
+            Leg(system_wallet(code=SystemWallet.ISSUANCE, asset=asset), -amount),
+            Leg(user_wallet(user=customer.user, asset=asset), amount),
+        ],
+        initiator=initiator_for(application),
+        idempotency_key=idempotency_key,
+        description=reason,
+        metadata={"credit_type": credit_type.pk, "partner": partner.pk},
+        application=application,
+    )

@@ -1,0 +1,277 @@
+"""Shared machinery of the partner API v1: error body, permissions, idempotency, pagination, throttling.
+
+Every error answers with one body, `{"error": {"code", "message", "details"}}`, and a
+stable code: domain errors (ledger and games) bring their own `.code` and `.http_status`.
+"""
+
+import hashlib
+import json
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import IntegrityError, transaction
+from django.http import Http404
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse
+from oauth2_provider.contrib.rest_framework import TokenHasScope
+from rest_framework import exceptions, serializers, status
+from rest_framework.pagination import CursorPagination
+from rest_framework.permissions import BasePermission
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.throttling import SimpleRateThrottle
+
+from ledger.errors import LedgerError
+
+# --- Errors -------------------------------------------------------------------------
+
+
+class IdempotencyKeyRequired(exceptions.APIException):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = "This request moves money: send an Idempotency-Key header (at most 255 characters)."
+    default_code = "idempotency_key_required"
+
+
+class IdempotencyConflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "This Idempotency-Key was already used for a different request."
+    default_code = "idempotency_conflict"
+
+
+_API_CODES = [
+    (exceptions.ValidationError, "validation_error"),
+    (exceptions.ParseError, "validation_error"),
+    (exceptions.NotAuthenticated, "not_authenticated"),
+    (exceptions.AuthenticationFailed, "not_authenticated"),
+    (exceptions.PermissionDenied, "permission_denied"),
+    (exceptions.NotFound, "not_found"),
+    (exceptions.MethodNotAllowed, "method_not_allowed"),
+    (exceptions.NotAcceptable, "not_acceptable"),
+    (exceptions.UnsupportedMediaType, "unsupported_media_type"),
+    (exceptions.Throttled, "throttled"),
+]
+
+
+def error_body(code: str, message: str, details=None) -> dict:
+    return {"error": {"code": code, "message": message, "details": details if details is not None else {}}}
+
+
+def _message_and_details(exc: exceptions.APIException):
+    detail = exc.detail
+    if isinstance(detail, dict | list):
+        return "The request is not valid.", _plain(detail)
+    return str(detail), {}
+
+
+def _plain(detail):
+    if isinstance(detail, dict):
+        return {key: _plain(value) for key, value in detail.items()}
+    if isinstance(detail, list):
+        return [_plain(value) for value in detail]
+    return str(detail)
+
+
+def exception_handler(exc, context):
+    """DRF's EXCEPTION_HANDLER: every known error in the one body; anything else stays a 500."""
+    # Imported here: this module is named in DEFAULT_PERMISSION_CLASSES, which rest_framework.views loads.
+    from rest_framework.views import set_rollback
+
+    if isinstance(exc, LedgerError):
+        set_rollback()
+        return Response(error_body(exc.code, exc.message, exc.details), status=exc.http_status)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    if not isinstance(exc, exceptions.APIException):
+        return None
+    code = getattr(exc, "default_code", "error")
+    for exc_class, api_code in _API_CODES:
+        if isinstance(exc, exc_class):
+            code = api_code
+            break
+    message, details = _message_and_details(exc)
+    headers = {}
+    if getattr(exc, "auth_header", None):
+        headers["WWW-Authenticate"] = exc.auth_header
+    if getattr(exc, "wait", None):
+        headers["Retry-After"] = str(int(exc.wait))
+        details = {"retry_after_seconds": int(exc.wait)}
+    set_rollback()
+    return Response(error_body(code, message, details), status=exc.status_code, headers=headers)
+
+
+class ErrorDetailSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="Stable machine-readable code, e.g. insufficient_funds.")
+    message = serializers.CharField()
+    details = serializers.JSONField()
+
+
+class ErrorSerializer(serializers.Serializer):
+    error = ErrorDetailSerializer()
+
+
+_ERROR_EXAMPLES = {
+    400: ("validation_error", "The request is not valid.", {"amount": ["A valid number is required."]}),
+    401: ("not_authenticated", "Authentication credentials were not provided.", {}),
+    403: ("permission_denied", "This token lacks a scope this endpoint needs.", {"required_scopes": ["wallet:read"]}),
+    404: ("not_found", "Not found.", {}),
+    409: ("insufficient_funds", "Insufficient COIN balance.", {"asset": "COIN", "available": "5.00", "required": "10.00"}),
+    429: ("throttled", "Request was throttled.", {"retry_after_seconds": 12}),
+}
+
+
+def error_responses(*statuses: int) -> dict:
+    """Schema responses for the error statuses an endpoint can answer, each with an example body."""
+    responses = {}
+    for code in statuses:
+        api_code, message, details = _ERROR_EXAMPLES[code]
+        responses[code] = OpenApiResponse(
+            ErrorSerializer,
+            description=api_code,
+            examples=[OpenApiExample(api_code, value=error_body(api_code, message, details), status_codes=[code])],
+        )
+    return responses
+
+
+READ_ERRORS = (400, 401, 403, 404, 429)
+WRITE_ERRORS = (400, 401, 403, 404, 409, 429)
+
+# --- Permissions --------------------------------------------------------------------
+
+
+class ScopedToken(TokenHasScope):
+    """A valid OAuth2 token carrying every scope in the view's `required_scopes`."""
+
+    def has_permission(self, request, view):
+        allowed = super().has_permission(request, view)
+        if not allowed and request.auth is not None:
+            self.message = f"This token lacks a scope this endpoint needs: {' '.join(self.get_scopes(request, view))}."
+        return allowed
+
+
+class PlayerToken(BasePermission):
+    """A token a player granted (authorization code): it acts for that player only."""
+
+    message = "This endpoint needs a token granted by a player (authorization code with PKCE)."
+
+    def has_permission(self, request, view):
+        return player_of(request) is not None
+
+
+class ClientToken(BasePermission):
+    """A client-credentials token: the partner acting as itself."""
+
+    message = "This endpoint needs a client-credentials token of the partner."
+
+    def has_permission(self, request, view):
+        token = request.auth
+        return token is not None and getattr(token, "user_id", 1) is None
+
+
+def player_of(request):
+    """The Customer a player token acts for, or None (client credentials, or a user who is not a player)."""
+    if not hasattr(request, "_api_player"):
+        user = getattr(request.auth, "user", None)
+        request._api_player = getattr(user, "customer", None) if user is not None else None
+    return request._api_player
+
+
+def studio_id_of(request):
+    """The studio whose games the calling partner application reaches (None: no games)."""
+    application = getattr(request.auth, "application", None)
+    partner = getattr(application, "partner", None)
+    return partner.studio_id if partner is not None else None
+
+
+# --- Idempotency --------------------------------------------------------------------
+
+IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    location=OpenApiParameter.HEADER,
+    required=True,
+    description="Unique per request (a UUID). A replay returns the first response; "
+    "the same key with a different request answers 409 idempotency_conflict.",
+)
+
+
+def _fingerprint(request) -> str:
+    body = {
+        "method": request.method,
+        "path": request.path,
+        "user": getattr(request.auth, "user_id", None),
+        "body": request.data,
+    }
+    return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def idempotency_key_of(request) -> str:
+    key = (request.headers.get("Idempotency-Key") or "").strip()
+    if not key or len(key) > 255:
+        raise IdempotencyKeyRequired()
+    return key
+
+
+def _replay(record, fingerprint: str) -> Response:
+    if record.fingerprint != fingerprint:
+        raise IdempotencyConflict(detail=IdempotencyConflict.default_detail)
+    return Response(record.response_body, status=record.status_code, headers={"Idempotent-Replayed": "true"})
+
+
+def idempotent(request, handler) -> Response:
+    """Run `handler() -> (status, body)` once per (application, Idempotency-Key).
+
+    The record is inserted before the work and in the same transaction, so a concurrent
+    twin waits on the unique index and then replays; an error rolls both back, so a
+    failed request may be retried with its key.
+    """
+    from games.models import ApiIdempotencyRecord
+
+    key = idempotency_key_of(request)
+    application = request.auth.application
+    fingerprint = _fingerprint(request)
+    record = ApiIdempotencyRecord.objects.filter(application=application, key=key).first()
+    if record is not None:
+        return _replay(record, fingerprint)
+    try:
+        with transaction.atomic():
+            record = ApiIdempotencyRecord.objects.create(
+                application=application,
+                key=key,
+                fingerprint=fingerprint,
+                method=request.method,
+                path=request.path[:255],
+                status_code=0,
+            )
+            status_code, body = handler(key)
+            ApiIdempotencyRecord.objects.filter(pk=record.pk).update(status_code=status_code, response_body=body)
+    except IntegrityError:
+        record = ApiIdempotencyRecord.objects.filter(application=application, key=key).first()
+        if record is None:
+            raise
+        return _replay(record, fingerprint)
+    return Response(body, status=status_code)
+
+
+# --- Lists and rates ----------------------------------------------------------------
+
+
+class CursorPage(CursorPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+    ordering = ("-created_at", "-id")
+
+
+class ApplicationRateThrottle(SimpleRateThrottle):
+    """One budget per OAuth2 application (API_THROTTLE_RATE), kept in the default cache (Redis when set)."""
+
+    scope = "application"
+
+    def get_rate(self):
+        # Read at call time so a settings change (and tests) take effect without a restart.
+        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
+    def get_cache_key(self, request, view):
+        application_id = getattr(request.auth, "application_id", None)
+        ident = f"app:{application_id}" if application_id else self.get_ident(request)
+        return self.cache_format % {"scope": self.scope, "ident": ident}

@@ -1,0 +1,67 @@
+"""Staff roles as data: role -> the permissions its Group holds.
+
+Each rule is (app_label pattern, model pattern, actions), patterns in fnmatch style, actions
+from {"view", "add", "change", "delete", "custom"} ("custom": the model's own extra
+permissions) or "*" for every permission of the model, plus single codenames given as
+"codename:<name>". Rules are matched against every model's permissions at sync time, so a
+model another app adds later is covered as soon as `manage.py sync_roles` (or `migrate`, which
+runs the sync from a post_migrate handler) runs.
+
+Studio scoping is not a permission: the studio role's rows are narrowed to its own studio by
+accounts.admin_base.PlatformModelAdmin (`studio_lookup`); a model whose admin names no
+`studio_lookup` stays hidden from studio staff whatever the permissions say.
+"""
+
+ALL = ("view", "add", "change", "delete", "custom")
+# "custom": every permission of the model beyond the four defaults (approve, reverse...).
+EVERYTHING = ("*",)
+READ = ("view",)
+EDIT = ("view", "change")
+WRITE = ("view", "add", "change")
+
+ROLES: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
+    # Everything, third-party apps included (social apps, OAuth clients, schedules, config).
+    "admin": [("*", "*", EVERYTHING)],
+    "support": [
+        ("accounts", "customer", EDIT),
+        ("accounts", "user", READ),
+        ("accounts", "auditentry", READ),
+        ("account", "emailaddress", READ),
+        ("socialaccount", "socialaccount", READ),
+        ("support", "*", ALL),
+        ("ledger", "*", READ),
+        ("billing", "*", READ),
+        ("loyalty", "*", READ),
+        ("games", "game", READ),
+        ("games", "server", READ),
+        ("games", "gamesession", READ),
+    ],
+    "accounting": [
+        ("accounts", "customer", READ),
+        ("accounts", "auditentry", READ),
+        # No delete: ledger rows are append-only; mistakes are reversed.
+        ("ledger", "*", (*WRITE, "custom")),
+        ("billing", "*", ALL),
+        ("loyalty", "*", READ),
+        ("games", "*", READ),
+    ],
+    "studio": [
+        ("games", "studio", READ),
+        ("games", "game", EDIT),
+        ("games", "credittype", WRITE),
+        ("games", "package", WRITE),
+        ("games", "gamesession", READ),
+        ("games", "bet", READ),
+        ("games", "server", READ),
+        ("games", "server*", READ),
+        ("games", "hytalegamesession", READ),
+        ("games", "historical*", READ),
+    ],
+}
+
+ROLE_NAMES = tuple(ROLES)
+
+
+def group_name(role: str) -> str:
+    """The Django Group that carries a role's permissions."""
+    return f"role:{role}"

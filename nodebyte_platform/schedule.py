@@ -1,0 +1,47 @@
+"""The beat schedule, defined in code.
+
+`celery.py` sets `app.conf.beat_schedule` from `BEAT_SCHEDULE`; django-celery-beat's
+DatabaseScheduler writes every entry into its tables when beat starts, where staff
+can read, pause or re-time it in admin. `sync_beat_schedule()` does the same write
+without starting beat (seed_demo calls it so the demo admin shows the schedule).
+
+Every job here is idempotent per period and safe to run twice at once. Each entry
+sets `expire_seconds` (the option DatabaseScheduler stores) well below its period,
+so runs queued behind a stopped worker are dropped instead of piling up.
+"""
+
+from celery.schedules import crontab
+
+MINUTE = 60
+HOUR = 60 * MINUTE
+
+BEAT_SCHEDULE: dict[str, dict] = {
+    # Metered play: extend or end every running session; runs every minute, so a run that
+    # waited longer than that is superseded by the next one.
+    "games: expire metered sessions": {
+        "task": "games.expire_metered_sessions",
+        "schedule": MINUTE,
+        "options": {"expire_seconds": 50},
+    },
+    "accounts: clear expired OAuth tokens": {
+        "task": "accounts.clear_expired_oauth_tokens",
+        "schedule": crontab(minute=30, hour=4),
+        "options": {"expire_seconds": 12 * HOUR},
+    },
+    "ledger: reconcile": {
+        "task": "ledger.tasks.reconcile_ledger",
+        "schedule": crontab(minute=15, hour=3),
+        "options": {"expire_seconds": 12 * HOUR},
+    },
+}
+
+
+def sync_beat_schedule() -> int:
+    """Write BEAT_SCHEDULE into django-celery-beat's tables (idempotent); return the entry count."""
+    from django_celery_beat.schedulers import DatabaseScheduler
+
+    from .celery import app
+
+    for name, entry in app.conf.beat_schedule.items():
+        DatabaseScheduler.Entry.from_entry(name, app=app, **entry)
+    return len(app.conf.beat_schedule)

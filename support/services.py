@@ -1,0 +1,163 @@
+"""Writes of support: tickets and their replies, notifications, Discord webhooks."""
+
+from django.db import transaction
+from django.utils import timezone
+from django_fsm import TransitionNotAllowed
+
+from support.errors import InvalidState, ValidationFailed
+from support.models import (
+    DiscordWebhook,
+    Notification,
+    Ticket,
+    TicketCategory,
+    TicketPriority,
+    TicketReply,
+    TicketStatus,
+    WebhookScope,
+    WebhookStatus,
+)
+
+DISCORD_WEBHOOK_PREFIXES = (
+    "https://discord.com/api/webhooks/",
+    "https://discordapp.com/api/webhooks/",
+    "https://canary.discord.com/api/webhooks/",
+    "https://ptb.discord.com/api/webhooks/",
+)
+
+
+def _transition(ticket: Ticket, method_name: str, **kwargs) -> None:
+    try:
+        getattr(ticket, method_name)(**kwargs)
+    except TransitionNotAllowed:
+        raise InvalidState(
+            f"Cannot {method_name} a ticket that is {ticket.get_status_display().lower()}.",
+            details={"ticket": str(ticket.public_id), "status": ticket.status},
+        )
+
+
+def _locked(ticket: Ticket) -> Ticket:
+    return Ticket.objects.select_for_update().get(pk=ticket.pk)
+
+
+# --- tickets --------------------------------------------------------------------------
+
+
+def open_ticket(
+    *,
+    customer,
+    subject: str,
+    message: str,
+    category: str = TicketCategory.GENERAL,
+    priority: str = TicketPriority.MEDIUM,
+    server=None,
+    invoice=None,
+) -> Ticket:
+    if not subject.strip() or not message.strip():
+        raise ValidationFailed("A ticket needs a subject and a message.")
+    if category not in TicketCategory.values or priority not in TicketPriority.values:
+        raise ValidationFailed("Unknown ticket category or priority.")
+    if server is not None and server.customer_id != customer.pk:
+        raise ValidationFailed("The server belongs to another customer.")
+    if invoice is not None and invoice.customer_id != customer.pk:
+        raise ValidationFailed("The invoice belongs to another customer.")
+    with transaction.atomic():
+        return Ticket.objects.create(
+            customer=customer,
+            subject=subject.strip(),
+            message=message,
+            category=category,
+            priority=priority,
+            server=server,
+            invoice=invoice,
+        )
+
+
+def assign_ticket(*, ticket: Ticket, assignee, by=None) -> Ticket:
+    """Give the ticket to a staff member; an open ticket moves to in progress."""
+    if assignee is None or not assignee.is_staff:
+        raise ValidationFailed("Tickets are assigned to staff members only.")
+    with transaction.atomic():
+        locked = _locked(ticket)
+        if locked.status == TicketStatus.OPEN:
+            _transition(locked, "start", assignee=assignee)
+        elif locked.status == TicketStatus.IN_PROGRESS:
+            locked.assigned_to = assignee
+        else:
+            raise InvalidState("A closed ticket cannot be assigned; reopen it first.")
+        locked.save()
+        return locked
+
+
+def close_ticket(*, ticket: Ticket, by=None) -> Ticket:
+    with transaction.atomic():
+        locked = _locked(ticket)
+        _transition(locked, "close")
+        locked.save()
+        return locked
+
+
+def reopen_ticket(*, ticket: Ticket, by=None) -> Ticket:
+    with transaction.atomic():
+        locked = _locked(ticket)
+        _transition(locked, "reopen")
+        locked.save()
+        return locked
+
+
+def add_ticket_reply(*, ticket: Ticket, author, message: str, is_internal: bool = False) -> TicketReply:
+    """Add a reply or, with `is_internal`, a staff-only note.
+
+    Only staff write internal notes. A customer's reply to a closed ticket reopens it;
+    staff replies to closed tickets are refused (reopen first) except internal notes.
+    """
+    if not message.strip():
+        raise ValidationFailed("A reply needs a message.")
+    if is_internal and not author.is_staff:
+        raise ValidationFailed("Only staff write internal notes.")
+    with transaction.atomic():
+        locked = _locked(ticket)
+        if locked.status == TicketStatus.CLOSED and not is_internal:
+            if author.is_staff:
+                raise InvalidState("The ticket is closed; reopen it before replying.")
+            _transition(locked, "reopen")
+        reply = TicketReply.objects.create(ticket=locked, author=author, message=message, is_internal=is_internal)
+        locked.save()  # touches updated_at: the ticket's last activity
+        return reply
+
+
+# --- notifications --------------------------------------------------------------------
+
+
+def mark_notification_read(*, notification: Notification) -> Notification:
+    if not notification.read:
+        Notification.objects.filter(pk=notification.pk, read=False).update(read=True, read_at=timezone.now())
+        notification.refresh_from_db(fields=["read", "read_at"])
+    return notification
+
+
+# --- Discord webhooks -----------------------------------------------------------------
+
+
+def validate_webhook_url(url: str) -> str:
+    url = (url or "").strip()
+    if not url.startswith(DISCORD_WEBHOOK_PREFIXES):
+        raise ValidationFailed("This is not a Discord webhook URL.", details={"field": "webhook_url"})
+    return url
+
+
+def save_discord_webhook(*, webhook: DiscordWebhook, new_url: str = "") -> DiscordWebhook:
+    """Save a webhook's settings; a new URL (write-only, stored encrypted) resets its validation."""
+    if new_url:
+        webhook.webhook_url = validate_webhook_url(new_url)
+        webhook.status = WebhookStatus.UNVERIFIED
+        webhook.last_validated_at = None
+        webhook.failure_count = 0
+    elif not webhook.webhook_url:
+        raise ValidationFailed("A webhook needs its URL.", details={"field": "webhook_url"})
+    if webhook.server_id is not None:
+        webhook.scope = WebhookScope.SERVER
+    else:
+        webhook.scope = WebhookScope.ACCOUNT
+    with transaction.atomic():
+        webhook.save()
+        return webhook

@@ -1,0 +1,158 @@
+"""PlatformModelAdmin's guarantees, on a private AdminSite so they hold whatever the apps register:
+studio scoping of rows, object URLs, foreign-key choices and search; the audit trail."""
+
+import pytest
+from django.contrib import admin
+from django.contrib.messages.storage.fallback import FallbackStorage
+from django.http import Http404
+from django.test import RequestFactory
+
+from accounts.admin_base import PlatformModelAdmin
+from accounts.models import AuditEntry
+from accounts.services import sync_roles
+from games.models import CreditType, Game, Studio
+from tests.factories.accounts import StaffProfileFactory, SuperUserFactory
+from tests.factories.games import CreditTypeFactory, GameFactory
+
+pytestmark = pytest.mark.django_db
+
+
+class StudioAdmin(PlatformModelAdmin):
+    studio_lookup = "pk"
+    search_fields = ("name",)
+
+
+class GameAdmin(PlatformModelAdmin):
+    studio_lookup = "studio"
+    search_fields = ("name",)
+    actions = ("deactivate",)
+
+    @admin.action(description="Deactivate", permissions=["change"])
+    def deactivate(self, request, queryset):
+        queryset.update(is_active=False)
+
+
+class CreditTypeAdmin(PlatformModelAdmin):
+    studio_lookup = "game__studio"
+    search_fields = ("name",)
+
+
+@pytest.fixture
+def site():
+    site = admin.AdminSite(name="scoping_test")
+    site.register(Studio, StudioAdmin)
+    site.register(Game, GameAdmin)
+    site.register(CreditType, CreditTypeAdmin)
+    return site
+
+
+@pytest.fixture
+def world():
+    sync_roles()
+    mine, theirs = GameFactory(), GameFactory()
+    assert mine.studio_id != theirs.studio_id
+    return {
+        "mine": mine,
+        "theirs": theirs,
+        "my_credit": CreditTypeFactory(game=mine),
+        "their_credit": CreditTypeFactory(game=theirs),
+        "studio_user": StaffProfileFactory(role="studio", studio=mine.studio).user,
+    }
+
+
+def request_for(user, method="get", data=None):
+    request = getattr(RequestFactory(), method)("/admin/", data or {})
+    request.user = user
+    request.session = {}
+    request._messages = FallbackStorage(request)
+    return request
+
+
+def test_studio_user_rows_and_choices_are_its_own(site, world):
+    request = request_for(world["studio_user"])
+    game_admin, credit_admin = site._registry[Game], site._registry[CreditType]
+    assert list(game_admin.get_queryset(request)) == [world["mine"]]
+    assert list(credit_admin.get_queryset(request)) == [world["my_credit"]]
+
+    game_field = CreditType._meta.get_field("game")
+    assert list(credit_admin.formfield_for_foreignkey(game_field, request).queryset) == [world["mine"]]
+    studio_field = Game._meta.get_field("studio")
+    assert list(game_admin.formfield_for_foreignkey(studio_field, request).queryset) == [world["mine"].studio]
+
+    results, _ = game_admin.get_search_results(request, Game.objects.all(), "")
+    assert list(results) == [world["mine"]]
+
+
+def test_studio_user_gets_404_for_another_studios_object(site, world):
+    request = request_for(world["studio_user"])
+    with pytest.raises(Http404):
+        site._registry[Game].change_view(request, str(world["theirs"].pk))
+    with pytest.raises(Http404):
+        site._registry[CreditType].change_view(request, str(world["their_credit"].pk))
+    assert site._registry[Game].get_object(request, str(world["mine"].pk)) == world["mine"]
+
+
+def test_models_without_studio_lookup_are_hidden_from_studio_staff(world):
+    request = request_for(world["studio_user"])
+
+    class Unscoped(PlatformModelAdmin):
+        pass
+
+    hidden = Unscoped(Game, admin.AdminSite(name="hidden_test"))
+    assert not hidden.has_module_permission(request)
+    assert not hidden.has_view_permission(request)
+    assert not hidden.get_queryset(request).exists()
+
+
+def test_superuser_sees_every_studio(site, world):
+    request = request_for(SuperUserFactory())
+    assert set(site._registry[Game].get_queryset(request)) == {world["mine"], world["theirs"]}
+
+
+def test_admin_change_and_action_leave_audit_rows(site, world, client):
+    root = SuperUserFactory()
+    game_admin = site._registry[Game]
+    game = world["mine"]
+
+    request = request_for(root, "post")
+    obj = game_admin.get_object(request, str(game.pk))
+    original = obj.description
+    obj.description = "Reworded"
+    obj.save()
+    game_admin.log_change(request, obj, "changed description")
+    entry = AuditEntry.objects.get(action="change", object_id=str(game.pk))
+    assert entry.actor == root
+    assert entry.before["description"] == original and entry.after["description"] == "Reworded"
+
+    func, _, _ = game_admin.get_actions(request)["deactivate"]
+    func(game_admin, request, Game.objects.filter(pk__in=[game.pk, world["theirs"].pk]))
+    rows = AuditEntry.objects.filter(action="action:deactivate").order_by("object_id")
+    assert {r.object_id for r in rows} == {str(game.pk), str(world["theirs"].pk)}
+    assert all(r.before["is_active"] is True and r.after["is_active"] is False for r in rows)
+
+    game_admin.log_deletion(request, world["theirs"], str(world["theirs"]))
+    assert AuditEntry.objects.get(action="delete").after is None
+
+
+def test_audit_rows_are_append_only_in_admin(client):
+    sync_roles()
+    entry = AuditEntry.objects.create(
+        action="change", content_type_id=1, object_id="1", object_repr="x", before={}, after={}
+    )
+    client.force_login(StaffProfileFactory(role="admin").user)
+    from django.urls import reverse
+
+    assert client.get(reverse("admin:accounts_auditentry_changelist")).status_code == 200
+    assert client.get(reverse("admin:accounts_auditentry_delete", args=[entry.pk])).status_code == 403
+    assert client.get(reverse("admin:accounts_auditentry_add")).status_code == 403
+
+
+@pytest.mark.postgres
+def test_audit_table_refuses_update_and_delete_in_the_database():
+    from django.db import InternalError, transaction
+
+    entry = AuditEntry.objects.create(action="x", content_type_id=1, object_id="1", object_repr="x")
+    with pytest.raises(InternalError), transaction.atomic():
+        AuditEntry.objects.filter(pk=entry.pk).update(action="y")
+    with pytest.raises(InternalError), transaction.atomic():
+        AuditEntry.objects.filter(pk=entry.pk).delete()

@@ -1,0 +1,61 @@
+"""Billing admin actions call the services: money moves through the ledger, once."""
+
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from billing.models import Payment, PaymentStatus, Withdrawal, WithdrawalStatus
+from ledger.models import Transfer, Wallet
+from tests.factories.accounts import SuperUserFactory
+from tests.factories.billing import InvoiceFactory, PaymentFactory, WithdrawalFactory, eur
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def staff_client(client):
+    client.force_login(SuperUserFactory())
+    return client
+
+
+def act(client, model, action, *objs):
+    url = reverse(f"admin:billing_{model}_changelist")
+    return client.post(url, {"action": action, "_selected_action": [o.pk for o in objs]}, follow=True)
+
+
+def test_complete_payment_action_posts_one_transfer_even_twice(staff_client):
+    payment = PaymentFactory(amount=Decimal("12.00"))
+    act(staff_client, "payment", "complete_payments", payment)
+    act(staff_client, "payment", "complete_payments", payment)
+    assert Payment.objects.get(pk=payment.pk).status == PaymentStatus.COMPLETED
+    assert Transfer.objects.filter(idempotency_key=f"payment:{payment.public_id}").count() == 1
+    assert Wallet.objects.get(owner=payment.customer.user, asset=eur()).balance == Decimal("12.00")
+
+
+def test_withdrawal_actions_follow_the_lifecycle(staff_client):
+    withdrawal = WithdrawalFactory(amount=Decimal("8.00"))
+    response = act(staff_client, "withdrawal", "complete_withdrawals", withdrawal)
+    assert "invalid_state" in response.content.decode()
+    act(staff_client, "withdrawal", "start_processing", withdrawal)
+    act(staff_client, "withdrawal", "fail_withdrawals", withdrawal)
+    withdrawal = Withdrawal.objects.get(pk=withdrawal.pk)
+    assert withdrawal.status == WithdrawalStatus.FAILED
+    assert Wallet.objects.get(owner=withdrawal.customer.user, asset=eur()).balance == Decimal("8.00")
+
+
+def test_invoice_actions_and_no_hand_made_money_rows(staff_client):
+    invoice = InvoiceFactory()
+    act(staff_client, "invoice", "mark_overdue", invoice)
+    act(staff_client, "invoice", "cancel_invoices", invoice)
+    assert type(invoice).objects.get(pk=invoice.pk).status == "cancelled"
+    for model in ("invoice", "payment", "withdrawal"):
+        assert staff_client.get(reverse(f"admin:billing_{model}_add")).status_code == 403
+    staff_client.post(reverse("admin:billing_invoice_change", args=[invoice.pk]), {"total": "0.01", "tax": "5"})
+    assert type(invoice).objects.get(pk=invoice.pk).total == invoice.total
+    assert staff_client.post(reverse("admin:billing_invoice_delete", args=[invoice.pk])).status_code == 403

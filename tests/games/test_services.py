@@ -1,0 +1,177 @@
+"""games.services: purchases, credits, metered sessions (reserve, extend, end, run dry) and bets."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from games import services
+from games.errors import AlreadySettled, InvalidState, NotAllowed
+from games.models import Bet, GameSession
+from games.signals import bet_settled
+from games.tasks import expire_metered_sessions
+from ledger.errors import IdempotencyConflict, InsufficientFunds
+from ledger.models import Asset, SystemWallet, Transfer, Wallet
+from ledger.services import issue
+from tests.factories.accounts import CustomerFactory, PartnerApplicationFactory, PartnerFactory
+from tests.factories.games import PackageFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def coin():
+    return Asset.objects.get(code="COIN")
+
+
+@pytest.fixture
+def player(coin):
+    customer = CustomerFactory()
+    issue(user=customer.user, asset=coin, amount="10.00", initiator="test:fund", idempotency_key=f"f{customer.pk}")
+    return customer
+
+
+def balance(customer, asset) -> Decimal:
+    wallet = Wallet.objects.filter(owner=customer.user, asset=asset).first()
+    return wallet.balance if wallet else Decimal(0)
+
+
+def reservations(asset) -> Decimal:
+    return Wallet.objects.get(system_code=SystemWallet.RESERVATIONS, asset=asset).balance
+
+
+def test_buy_package_is_one_transfer_with_coin_and_credit_legs(player, coin):
+    package = PackageFactory(credit_value=50, gcoin_value=Decimal("4.00"))
+    transfer = services.buy_package(customer=player, package=package, idempotency_key="k1")
+    assert balance(player, coin) == Decimal("6.00")
+    assert balance(player, package.credit_type.asset) == 50
+    assert transfer.postings.count() == 4
+    assert services.buy_package(customer=player, package=package, idempotency_key="k1") == transfer
+    assert balance(player, coin) == Decimal("6.00")
+
+
+def test_buy_package_without_coins_writes_nothing(player, coin):
+    package = PackageFactory(gcoin_value=Decimal("10.01"))
+    with pytest.raises(InsufficientFunds):
+        services.buy_package(customer=player, package=package, idempotency_key="k")
+    assert balance(player, package.credit_type.asset) == 0 and not Transfer.objects.filter(kind="purchase").exists()
+
+
+def test_only_the_games_own_studio_grants_its_credits(player):
+    package = PackageFactory()
+    own = PartnerApplicationFactory(partner=PartnerFactory(studio=package.game.studio))
+    other = PartnerApplicationFactory()
+    with pytest.raises(NotAllowed):
+        services.grant_credits(
+            application=other, customer=player, credit_type=package.credit_type, amount=5, reason="x",
+            idempotency_key="g",
+        )
+    services.grant_credits(
+        application=own, customer=player, credit_type=package.credit_type, amount=5, reason="x", idempotency_key="g"
+    )
+    services.spend_credits(customer=player, credit_type=package.credit_type, amount=3, idempotency_key="s")
+    assert balance(player, package.credit_type.asset) == 2
+    with pytest.raises(IdempotencyConflict):
+        services.spend_credits(customer=player, credit_type=package.credit_type, amount=1, idempotency_key="s")
+
+
+def _metered(player, settings, price="1.00", minutes=3):
+    settings.GAMES_SESSION_RESERVE_MINUTES = minutes
+    package = PackageFactory()
+    return services.start_session(customer=player, game=package.game, price_per_minute=price)
+
+
+def test_metered_session_reserves_then_charges_started_minutes_and_releases_the_rest(player, coin, settings):
+    session = _metered(player, settings)
+    assert session.reserved_amount == Decimal("3.00")
+    assert balance(player, coin) == Decimal("7.00") and reservations(coin) == Decimal("3.00")
+    ended = services.end_session(session=session, result="win", when=session.started_at + timedelta(seconds=61))
+    assert ended.status == "completed" and ended.duration_seconds == 61
+    assert ended.total_cost == Decimal("2.00")  # two started minutes
+    assert balance(player, coin) == Decimal("8.00") and reservations(coin) == 0
+    with pytest.raises(InvalidState):
+        services.end_session(session=session)
+
+
+def test_metered_session_extends_while_the_balance_lasts_then_runs_dry(player, coin, settings):
+    session = _metered(player, settings, price="2.00", minutes=3)  # holds 6.00 of 10.00
+    start = session.started_at
+    # Still inside the held minutes: nothing happens.
+    assert services.extend_session(session=session, now=start + timedelta(seconds=90)).reserved_amount == Decimal("6")
+    # Playing the last held minute: hold more, as much as the balance allows (2 of 3 minutes).
+    extended = services.extend_session(session=session, now=start + timedelta(seconds=150))
+    assert extended.reserved_amount == Decimal("10.00") and balance(player, coin) == 0
+    # The reservation is used up and nothing more can be held: the session ends at 5 minutes.
+    counts = services.expire_metered_sessions(now=start + timedelta(minutes=5, seconds=10))
+    assert counts == {"checked": 1, "ended": 1, "errors": 0}
+    session = GameSession.objects.get(pk=session.pk)
+    assert session.status == "completed" and session.metadata["end_reason"] == "balance_exhausted"
+    assert session.ended_at == start + timedelta(minutes=5) and session.total_cost == Decimal("10.00")
+    assert balance(player, coin) == 0 and reservations(coin) == 0
+    assert expire_metered_sessions.apply().get() == {"checked": 0, "ended": 0, "errors": 0}
+
+
+def test_ending_past_the_reservation_charges_what_the_balance_allows(player, coin, settings):
+    session = _metered(player, settings, price="1.00", minutes=2)
+    ended = services.end_session(session=session, when=session.started_at + timedelta(minutes=30))
+    assert ended.total_cost == Decimal("10.00") and balance(player, coin) == 0
+
+
+def test_forfeit_charges_like_end(player, coin, settings):
+    session = _metered(player, settings)
+    ended = services.end_session(session=session, forfeit=True, when=session.started_at + timedelta(seconds=5))
+    assert ended.status == "forfeited" and ended.result == "loss" and ended.total_cost == Decimal("1.00")
+    assert balance(player, coin) == Decimal("9.00")
+
+
+def test_metered_session_needs_one_affordable_minute(player, coin, settings):
+    with pytest.raises(InsufficientFunds):
+        _metered(player, settings, price="10.01")
+    assert not GameSession.objects.exists() and balance(player, coin) == Decimal("10.00")
+
+
+def test_free_session_moves_no_money(player, coin):
+    session = services.start_session(customer=player, game=PackageFactory().game)
+    ended = services.end_session(session=session, result="draw", score=Decimal("3"))
+    assert ended.total_cost is None and balance(player, coin) == Decimal("10.00")
+
+
+def test_bet_place_settle_once_and_signal(player, coin, django_capture_on_commit_callbacks):
+    session = services.start_session(customer=player, game=PackageFactory().game)
+    received = []
+
+    def receiver(sender, bet, **kwargs):
+        received.append((sender, bet.pk, bet.outcome, bet.payout))
+
+    bet_settled.connect(receiver)
+    try:
+        bet = services.place_bet(session=session, amount="4.00", idempotency_key="b1")
+        assert balance(player, coin) == Decimal("6.00")
+        assert services.place_bet(session=session, amount="4.00", idempotency_key="b1") == bet
+        with django_capture_on_commit_callbacks(execute=True):
+            settled = services.settle_bet(bet=bet, outcome="win", payout="9.50")
+        assert settled.status == "settled" and settled.is_successful and settled.payout_transfer is not None
+        assert balance(player, coin) == Decimal("15.50")
+        with pytest.raises(AlreadySettled):
+            services.settle_bet(bet=bet, outcome="win", payout="9.50")
+        assert balance(player, coin) == Decimal("15.50")
+        assert received == [(Bet, bet.pk, "win", Decimal("9.50"))]
+    finally:
+        bet_settled.disconnect(receiver)
+
+
+def test_lost_and_pushed_bets(player, coin):
+    session = services.start_session(customer=player, game=PackageFactory().game)
+    lost = services.place_bet(session=session, amount="1.00", idempotency_key="l")
+    pushed = services.place_bet(session=session, amount="2.00", idempotency_key="p")
+    assert services.settle_bet(bet=lost, outcome="loss").payout_transfer is None
+    assert services.settle_bet(bet=pushed, outcome="push").payout == Decimal("2.00")
+    assert balance(player, coin) == Decimal("9.00")
+
+
+def test_no_bets_in_an_ended_session(player):
+    session = services.start_session(customer=player, game=PackageFactory().game)
+    services.end_session(session=session, when=timezone.now())
+    with pytest.raises(InvalidState):
+        services.place_bet(session=session, amount="1.00", idempotency_key="x")

@@ -1,0 +1,97 @@
+"""Loyalty services: resolving abuse signals, cancelling grants (with claw-back), blocking players."""
+
+from decimal import Decimal
+
+import pytest
+
+from ledger.errors import InsufficientFunds
+from ledger.models import Asset, SystemWallet, Transfer, TransferKind, Wallet
+from ledger.services import Leg, issue, post_transfer, system_wallet, user_wallet
+from loyalty import services
+from loyalty.errors import InvalidState, ValidationFailed
+from loyalty.models import RewardGrant, RewardStatus
+from tests.factories.accounts import staff_user
+from tests.factories.loyalty import AbuseSignalFactory, PlayerProfileFactory, RewardGrantFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def bonus() -> Asset:
+    return Asset.objects.get(code="BONUS")
+
+
+def active_grant(amount="25.00") -> RewardGrant:
+    grant = RewardGrantFactory(amount=Decimal(amount))
+    transfer = issue(
+        user=grant.customer.user,
+        asset=bonus(),
+        amount=Decimal(amount),
+        kind=TransferKind.BONUS_ISSUED,
+        initiator="system:test",
+    )
+    grant.activate(transfer=transfer)
+    grant.save()
+    return grant
+
+
+def bonus_balance(grant) -> Decimal:
+    return Wallet.objects.get(owner=grant.customer.user, asset=bonus()).balance
+
+
+def test_resolve_signal_records_who_and_when_once():
+    staff = staff_user("support")
+    signal = services.resolve_abuse_signal(signal=AbuseSignalFactory(), resolved_by=staff, note="false positive")
+    assert signal.is_resolved and signal.resolved_at is not None and signal.resolved_by == staff
+    assert signal.metadata["resolution_note"] == "false positive"
+    with pytest.raises(InvalidState):
+        services.resolve_abuse_signal(signal=signal, resolved_by=staff)
+
+
+def test_cancel_pending_grant_moves_no_money():
+    grant = services.cancel_reward_grant(grant=RewardGrantFactory(), reason="rule misfired")
+    assert grant.status == RewardStatus.CANCELLED
+    assert not Transfer.objects.filter(kind=TransferKind.REVERSAL).exists()
+
+
+def test_cancel_active_grant_claws_back_its_transfer():
+    grant = active_grant()
+    assert bonus_balance(grant) == Decimal("25.00")
+    cancelled = services.cancel_reward_grant(grant=grant, reason="abuse", cancelled_by=staff_user("admin"))
+    assert cancelled.status == RewardStatus.CANCELLED
+    assert bonus_balance(grant) == Decimal("0")
+    assert Transfer.objects.filter(reverses=grant.transfer).count() == 1
+
+
+def test_cancel_spent_grant_fails_and_changes_nothing():
+    grant = active_grant()
+    post_transfer(
+        kind=TransferKind.BET,
+        legs=[
+            Leg(user_wallet(user=grant.customer.user, asset=bonus()), Decimal("-20")),
+            Leg(system_wallet(code=SystemWallet.HOUSE, asset=bonus()), Decimal("20")),
+        ],
+        initiator="system:test",
+    )
+    with pytest.raises(InsufficientFunds):
+        services.cancel_reward_grant(grant=grant, reason="abuse")
+    assert RewardGrant.objects.get(pk=grant.pk).status == RewardStatus.ACTIVE
+
+
+def test_cancel_needs_reason_and_open_grant():
+    with pytest.raises(ValidationFailed):
+        services.cancel_reward_grant(grant=RewardGrantFactory(), reason=" ")
+    grant = services.cancel_reward_grant(grant=RewardGrantFactory(), reason="x")
+    with pytest.raises(InvalidState) as exc:
+        services.cancel_reward_grant(grant=grant, reason="again")
+    assert exc.value.code == "invalid_state"
+
+
+def test_block_and_unblock_player():
+    profile = services.set_player_blocked(profile=PlayerProfileFactory(), blocked=True)
+    assert profile.is_blocked
+    assert not services.set_player_blocked(profile=profile, blocked=False).is_blocked

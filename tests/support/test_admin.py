@@ -1,0 +1,80 @@
+"""Support admin: actions and inline replies go through services; webhook URLs never shown in clear."""
+
+import pytest
+from django.urls import reverse
+
+from support.models import DiscordWebhook, Ticket, TicketStatus
+from tests.factories.accounts import SuperUserFactory
+from tests.factories.support import DiscordWebhookFactory, TicketFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def staff_client(client):
+    user = SuperUserFactory()
+    client.force_login(user)
+    client.user = user
+    return client
+
+
+def test_assign_to_me_and_close_actions(staff_client):
+    ticket = TicketFactory()
+    url = reverse("admin:support_ticket_changelist")
+    staff_client.post(url, {"action": "assign_to_me", "_selected_action": [ticket.pk]})
+    ticket = Ticket.objects.get(pk=ticket.pk)
+    assert ticket.status == TicketStatus.IN_PROGRESS and ticket.assigned_to == staff_client.user
+    staff_client.post(url, {"action": "close_tickets", "_selected_action": [ticket.pk]})
+    assert Ticket.objects.get(pk=ticket.pk).status == TicketStatus.CLOSED
+    response = staff_client.post(url, {"action": "close_tickets", "_selected_action": [ticket.pk]}, follow=True)
+    assert "invalid_state" in response.content.decode()
+
+
+def test_internal_note_added_through_the_inline(staff_client):
+    ticket = TicketFactory()
+    url = reverse("admin:support_ticket_change", args=[ticket.pk])
+    data = {
+        "subject": ticket.subject,
+        "category": ticket.category,
+        "priority": ticket.priority,
+        "replies-TOTAL_FORMS": "0",
+        "replies-INITIAL_FORMS": "0",
+        "replies-2-TOTAL_FORMS": "1",
+        "replies-2-INITIAL_FORMS": "0",
+        "replies-2-0-message": "Customer is a VIP, be gentle.",
+        "replies-2-0-is_internal": "on",
+        "replies-2-0-ticket": ticket.pk,
+    }
+    response = staff_client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    reply = ticket.replies.get()
+    assert reply.is_internal and reply.author == staff_client.user
+
+
+def test_webhook_url_is_write_only_in_admin(staff_client):
+    webhook = DiscordWebhookFactory(webhook_url="https://discord.com/api/webhooks/77/top-secret-token")
+    change = staff_client.get(reverse("admin:support_discordwebhook_change", args=[webhook.pk])).content.decode()
+    listing = staff_client.get(reverse("admin:support_discordwebhook_changelist")).content.decode()
+    assert "top-secret-token" not in change and "top-secret-token" not in listing
+    assert "https://discord.com/api/webhooks/77/" in listing  # masked form stays recognisable
+
+
+def test_webhook_add_validates_and_stores_url(staff_client):
+    url = reverse("admin:support_discordwebhook_add")
+    data = {
+        "owner": staff_client.user.pk,
+        "name": "Ops",
+        "new_webhook_url": "https://example.com/not-discord",
+        "notify_server_events": "on",
+        "is_active": "on",
+    }
+    response = staff_client.post(url, data)
+    assert response.status_code == 200 and not DiscordWebhook.objects.exists()
+    data["new_webhook_url"] = "https://discord.com/api/webhooks/9/fresh"
+    assert staff_client.post(url, data).status_code == 302
+    assert DiscordWebhook.objects.get().webhook_url == "https://discord.com/api/webhooks/9/fresh"

@@ -1,0 +1,156 @@
+"""Settings come from the environment; production refuses to start half-configured.
+
+Each case imports the settings in a fresh interpreter, because the values are
+computed once at import time.
+"""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+PRODUCTION = {
+    "DEBUG": "0",
+    "SECRET_KEY": "k" * 64 + "-prod-like-secret-for-tests",
+    "ALLOWED_HOSTS": "platform.example.com",
+}
+# Anything that could leak in from the parent process (pytest-env, the CI shell) is replaced.
+CONTROLLED = [
+    "DEBUG",
+    "SECRET_KEY",
+    "ALLOWED_HOSTS",
+    "DATABASE_URL",
+    "REDIS_URL",
+    "CSRF_TRUSTED_ORIGINS",
+    "EMAIL_URL",
+    "SECURE_SSL_REDIRECT",
+    "SESSION_COOKIE_SECURE",
+    "CSRF_COOKIE_SECURE",
+    "SECURE_HSTS_SECONDS",
+]
+
+PRINT_SETTINGS = """
+import json
+from django.conf import settings
+from nodebyte_platform.celery import app
+db = settings.DATABASES["default"]
+print(json.dumps({
+    "engine": db["ENGINE"],
+    "name": str(db["NAME"]),
+    "conn_max_age": db.get("CONN_MAX_AGE", 0),
+    "conn_health_checks": db.get("CONN_HEALTH_CHECKS", False),
+    "atomic_requests": db.get("ATOMIC_REQUESTS", False),
+    "cache": settings.CACHES["default"]["BACKEND"],
+    "cache_location": settings.CACHES["default"].get("LOCATION", ""),
+    "eager": app.conf.task_always_eager,
+    "broker": app.conf.broker_url,
+    "acks_late": app.conf.task_acks_late,
+    "time_limit": app.conf.task_time_limit,
+    "soft_time_limit": app.conf.task_soft_time_limit,
+    "serializer": app.conf.task_serializer,
+    "accept": list(app.conf.accept_content),
+    "beat_scheduler": settings.CELERY_BEAT_SCHEDULER,
+    "email_backend": settings.EMAIL_BACKEND,
+    "csrf_trusted_origins": settings.CSRF_TRUSTED_ORIGINS,
+    "allowed_hosts": settings.ALLOWED_HOSTS,
+}))
+"""
+
+
+def run_python(code: str, **env_values: str) -> subprocess.CompletedProcess:
+    env = {key: value for key, value in os.environ.items() if key not in CONTROLLED}
+    env.update(env_values)
+    env["DJANGO_SETTINGS_MODULE"] = "nodebyte_platform.settings"
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def load_settings(**env_values: str) -> dict:
+    result = run_python(PRINT_SETTINGS, **env_values)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS"])
+def test_production_without_a_required_variable_stops_with_one_line_naming_it(missing):
+    # Empty rather than absent: an explicit value also wins over a developer's .env file.
+    values = {**PRODUCTION, missing: ""}
+    result = run_python("import django; django.setup()", **values)
+    assert result.returncode != 0
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr  # one line, not a traceback
+    assert missing in lines[0]
+    assert "Traceback" not in result.stderr
+
+
+def test_debug_mode_starts_without_secret_key_or_allowed_hosts():
+    loaded = load_settings(DEBUG="1")
+    assert "127.0.0.1" in loaded["allowed_hosts"]
+
+
+def test_without_redis_url_tasks_run_in_process_and_the_cache_is_local_memory():
+    loaded = load_settings(**PRODUCTION)
+    assert loaded["eager"] is True
+    assert loaded["broker"].startswith("memory://")
+    assert loaded["cache"] == "django.core.cache.backends.locmem.LocMemCache"
+
+
+def test_with_redis_url_celery_and_the_cache_use_redis():
+    loaded = load_settings(**PRODUCTION, REDIS_URL="redis://127.0.0.1:6379/3")
+    assert loaded["eager"] is False
+    assert loaded["broker"] == "redis://127.0.0.1:6379/3"
+    assert loaded["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert loaded["cache_location"] == "redis://127.0.0.1:6379/3"
+
+
+def test_celery_defaults_are_safe():
+    loaded = load_settings(**PRODUCTION)
+    assert loaded["acks_late"] is True
+    assert loaded["time_limit"] > loaded["soft_time_limit"] > 0
+    assert loaded["serializer"] == "json"
+    assert loaded["accept"] == ["json"]
+    assert loaded["beat_scheduler"] == "django_celery_beat.schedulers:DatabaseScheduler"
+
+
+def test_default_database_is_sqlite_next_to_manage_py():
+    loaded = load_settings(**PRODUCTION)
+    assert loaded["engine"] == "django.db.backends.sqlite3"
+    assert Path(loaded["name"]) == BASE_DIR / "db.sqlite3"
+    assert loaded["atomic_requests"] is False
+
+
+def test_postgres_keeps_connections_with_health_checks():
+    loaded = load_settings(**PRODUCTION, DATABASE_URL="postgres://app:pw@db.internal:5432/platform")
+    assert loaded["engine"] == "django.db.backends.postgresql"
+    assert loaded["conn_max_age"] > 0
+    assert loaded["conn_health_checks"] is True
+    assert loaded["atomic_requests"] is False
+
+
+def test_email_url_and_csrf_trusted_origins_come_from_the_environment():
+    loaded = load_settings(
+        **PRODUCTION,
+        EMAIL_URL="smtp+tls://mailer:pw@smtp.example.com:587",
+        CSRF_TRUSTED_ORIGINS="https://platform.example.com,https://admin.example.com",
+    )
+    assert loaded["email_backend"] == "django.core.mail.backends.smtp.EmailBackend"
+    assert loaded["csrf_trusted_origins"] == ["https://platform.example.com", "https://admin.example.com"]
+    assert load_settings(DEBUG="1")["email_backend"] == "django.core.mail.backends.console.EmailBackend"
+
+
+@pytest.mark.slow
+def test_deploy_checks_report_nothing_in_production():
+    result = run_python(
+        "import sys; from django.core.management import execute_from_command_line; "
+        "execute_from_command_line(['manage.py', 'check', '--deploy', '--fail-level', 'WARNING'])",
+        **PRODUCTION,
+        REDIS_URL="redis://127.0.0.1:6379/3",
+        CSRF_TRUSTED_ORIGINS="https://platform.example.com",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
