@@ -11,10 +11,33 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 
 from accounts import services
-from accounts.admin_base import PlatformModelAdmin
+from accounts.admin_base import AuditedAdminMixin, PlatformModelAdmin
 from accounts.models import AuditEntry, Customer, Partner, PartnerApplication, StaffProfile, User
 
 admin.site.login = secure_admin_login(admin.site.login)
+
+PROJECT_APPS = {"accounts", "ledger", "games", "loyalty", "billing", "support"}
+
+
+def audit_third_party_admins(site=admin.site) -> None:
+    """Give the libraries' admins (allauth, axes, OAuth tokens, schedules, groups...) the audit trail.
+
+    Their apps come before accounts in INSTALLED_APPS, so they are registered by now; each is
+    re-registered as a subclass with AuditedAdminMixin, behaviour otherwise unchanged.
+    """
+    from django.db.models import Model
+
+    for model, model_admin in list(site._registry.items()):
+        if model._meta.app_label in PROJECT_APPS or isinstance(model_admin, AuditedAdminMixin):
+            continue
+        if not (isinstance(model, type) and issubclass(model, Model)):
+            continue  # settings pages dressed as models (constance) keep their own logging
+        audited = type(f"Audited{type(model_admin).__name__}", (AuditedAdminMixin, type(model_admin)), {})
+        site.unregister(model)
+        site.register(model, audited)
+
+
+audit_third_party_admins()
 
 
 @admin.register(User)

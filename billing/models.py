@@ -28,6 +28,8 @@ class ProductType(models.TextChoices):
 
 
 class Product(models.Model):
+    """Seed 004 products: a hosting offer with its price, billing cycle and resources (history kept)."""
+
     name = models.CharField(max_length=191)
     slug = models.SlugField(max_length=191, unique=True)
     description = models.TextField(blank=True)
@@ -53,6 +55,8 @@ class Product(models.Model):
         indexes = [
             models.Index(fields=["is_active", "product_type"], name="billing_product_active_idx"),
             models.Index(fields=["billing_cycle"], name="billing_product_cycle_idx"),
+            models.Index(fields=["product_type"], name="billing_product_type_idx"),
+            models.Index(fields=["created_at"], name="billing_product_created_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(price__gte=0), name="billing_product_price_non_negative"),
@@ -81,7 +85,11 @@ class Subscription(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        indexes = [models.Index(fields=["status", "next_due_at"], name="billing_subscription_due_idx")]
+        indexes = [
+            models.Index(fields=["status", "next_due_at"], name="billing_subscription_due_idx"),
+            models.Index(fields=["next_due_at"], name="billing_subscription_next_idx"),
+            models.Index(fields=["billing_cycle"], name="billing_subscription_cycle_idx"),
+        ]
         constraints = [models.CheckConstraint(condition=Q(price__gte=0), name="billing_subscription_price_ok")]
 
     def __str__(self):
@@ -97,6 +105,8 @@ class InvoiceStatus(models.TextChoices):
 
 
 class Invoice(models.Model):
+    """Seed 004 invoices: what a customer owes; `public_id` leaves the server, totals are computed."""
+
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     number = models.CharField(max_length=32, unique=True)
     customer = models.ForeignKey("accounts.Customer", on_delete=models.PROTECT, related_name="invoices")
@@ -158,6 +168,8 @@ class Invoice(models.Model):
 
 
 class InvoiceItem(models.Model):
+    """Seed 004 invoice_items: one line of an invoice (amount = unit_price x quantity)."""
+
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="items")
     product = models.ForeignKey(Product, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     server = models.ForeignKey("games.Server", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
@@ -343,6 +355,8 @@ class Withdrawal(models.Model):
 
 
 class AutoTopUp(models.Model):
+    """Seed 003 auto_topup_settings: refill the customer's wallet below a threshold."""
+
     customer = models.OneToOneField("accounts.Customer", on_delete=models.CASCADE, related_name="auto_topup")
     currency = models.ForeignKey("ledger.Asset", on_delete=models.PROTECT, related_name="+")
     enabled = models.BooleanField(default=False)
@@ -355,7 +369,10 @@ class AutoTopUp(models.Model):
 
     class Meta:
         verbose_name = "auto top-up"
-        indexes = [models.Index(fields=["enabled"], name="billing_autotopup_enabled_idx")]
+        indexes = [
+            models.Index(fields=["enabled"], name="billing_autotopup_enabled_idx"),
+            models.Index(fields=["created_at"], name="billing_autotopup_created_idx"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(threshold__gte=0), name="billing_autotopup_threshold_ok"),
             models.CheckConstraint(condition=Q(amount__gt=0), name="billing_autotopup_amount_positive"),

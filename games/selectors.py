@@ -131,7 +131,5 @@ def customer_sessions(*, customer):
 
 def customer_bets(*, customer):
     return (
-        Bet.objects.filter(session__customer=customer)
-        .select_related("session__game", "asset")
-        .order_by("-placed_at")
+        Bet.objects.filter(session__customer=customer).select_related("session__game", "asset").order_by("-placed_at")
     )

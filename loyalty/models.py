@@ -125,6 +125,10 @@ class PlayerMetrics(models.Model):
 
     class Meta:
         verbose_name_plural = "player metrics"
+        indexes = [
+            models.Index(fields=["last_deposit_at"], name="loyalty_metrics_deposit_idx"),
+            models.Index(fields=["last_wager_at"], name="loyalty_metrics_wager_idx"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(bonus_abuse_score__lte=100), name="loyalty_metrics_abuse_score_0_100"),
             models.CheckConstraint(
@@ -142,6 +146,8 @@ class PlayerMetrics(models.Model):
 
 
 class Tier(models.Model):
+    """Seed 001 tiers: the LP range of each tier level and its benefits (history kept)."""
+
     tier_level = models.CharField(max_length=16, choices=TierLevel.choices, unique=True)
     lp_min = models.PositiveIntegerField()
     lp_max = models.PositiveIntegerField(null=True, blank=True)
@@ -176,7 +182,11 @@ class RewardRule(models.Model):
 
     class Meta:
         ordering = ["-priority", "rule_id"]
-        indexes = [models.Index(fields=["priority", "is_active"], name="idx_rule_priority_active")]
+        indexes = [
+            models.Index(fields=["priority", "is_active"], name="idx_rule_priority_active"),
+            models.Index(fields=["is_active"], name="loyalty_rule_active_idx"),
+            models.Index(fields=["created_at"], name="loyalty_rule_created_idx"),
+        ]
 
     def __str__(self):
         return self.name
@@ -255,6 +265,8 @@ class RewardGrant(models.Model):
 
 
 class AbuseSignal(models.Model):
+    """Seed 001 abuse_signals: a fraud or bonus-abuse hint about a player, resolved by staff."""
+
     customer = models.ForeignKey("accounts.Customer", on_delete=models.PROTECT, related_name="abuse_signals")
     signal_type = models.CharField(max_length=100)
     severity = models.PositiveSmallIntegerField()
@@ -272,7 +284,8 @@ class AbuseSignal(models.Model):
         indexes = [
             models.Index(fields=["customer", "is_resolved"], name="idx_abuse_player_unresolved"),
             models.Index(fields=["signal_type"], name="loyalty_abuse_type_idx"),
-            models.Index(fields=["is_resolved", "severity"], name="loyalty_abuse_severity_idx"),
+            models.Index(fields=["severity"], name="loyalty_abuse_severity_idx"),
+            models.Index(fields=["is_resolved", "detected_at"], name="loyalty_abuse_open_idx"),
             models.Index(fields=["detected_at"], name="loyalty_abuse_detected_idx"),
         ]
         constraints = [

@@ -1,16 +1,27 @@
-"""Writes of the loyalty app: abuse signals and reward grants.
+"""Writes of the loyalty app: profiles, abuse signals and reward grants.
 
 Balances move only through the ledger; a grant's money is its `transfer`, and
 cancelling an active grant reverses that transfer in the same DB transaction.
 """
 
-from django.db import transaction
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django_fsm import TransitionNotAllowed
 
-from ledger.services import reverse_transfer
+from ledger.models import Asset, SystemWallet, TransferKind
+from ledger.services import Leg, post_transfer, reverse_transfer, system_wallet, to_amount, user_wallet
 from loyalty.errors import InvalidState, ValidationFailed
-from loyalty.models import AbuseSignal, PlayerProfile, RewardGrant, RewardStatus
+from loyalty.models import (
+    AbuseSignal,
+    CurrencyType,
+    PlayerProfile,
+    RewardGrant,
+    RewardRule,
+    RewardStatus,
+    RewardType,
+)
 
 
 def resolve_abuse_signal(*, signal: AbuseSignal, resolved_by, note: str = "") -> AbuseSignal:
@@ -67,3 +78,97 @@ def set_player_blocked(*, profile: PlayerProfile, blocked: bool, by=None) -> Pla
             locked.is_blocked = blocked
             locked.save(update_fields=["is_blocked", "updated_at"])
         return locked
+
+
+def ensure_player_profile(*, customer) -> PlayerProfile:
+    """The customer's loyalty profile, created with the defaults (NEW, BRONZE) on first use."""
+    profile, _ = PlayerProfile.objects.get_or_create(customer=customer)
+    return profile
+
+
+def record_abuse_signal(
+    *, customer, signal_type: str, severity: int, description: str = "", metadata: dict | None = None
+) -> AbuseSignal:
+    if not 1 <= int(severity) <= 10:
+        raise ValidationFailed("Severity runs from 1 to 10.", details={"severity": severity})
+    if not signal_type.strip():
+        raise ValidationFailed("A signal needs a type.")
+    with transaction.atomic():
+        return AbuseSignal.objects.create(
+            customer=customer,
+            signal_type=signal_type.strip()[:100],
+            severity=int(severity),
+            description=description[:500],
+            metadata=metadata or {},
+        )
+
+
+def issue_reward(
+    *,
+    customer,
+    reward_type: str,
+    amount,
+    currency_type: str,
+    rule: RewardRule | None = None,
+    period_key: str = "",
+    wagering_required=Decimal(0),
+    max_bet=None,
+    eligible_games: list | None = None,
+    expires_at=None,
+    metadata: dict | None = None,
+    created_by=None,
+) -> RewardGrant:
+    """Grant a reward and credit it through the ledger in one transaction: the grant goes
+    pending -> active with its transfer. Per rule, player and period a reward is granted once:
+    asking again returns the first grant.
+    """
+    if reward_type not in RewardType.values or currency_type not in CurrencyType.values:
+        raise ValidationFailed("Unknown reward type or currency.")
+    asset = Asset.objects.get(code=currency_type)
+    amount = to_amount(amount, asset=asset)
+    wagering_required = to_amount(wagering_required, asset=asset, positive=False)
+    if wagering_required < 0:
+        raise ValidationFailed("Wagering cannot be negative.")
+    if max_bet is not None:
+        max_bet = to_amount(max_bet, asset=asset)
+    if rule is not None and period_key:
+        existing = RewardGrant.objects.filter(rule=rule, customer=customer, period_key=period_key).first()
+        if existing is not None:
+            return existing
+    try:
+        with transaction.atomic():
+            grant = RewardGrant.objects.create(
+                customer=customer,
+                rule=rule,
+                period_key=period_key,
+                reward_type=reward_type,
+                amount=amount,
+                currency_type=currency_type,
+                wagering_required=wagering_required,
+                max_bet=max_bet,
+                eligible_games=eligible_games or [],
+                expires_at=expires_at,
+                metadata=metadata or {},
+            )
+            source = SystemWallet.BONUS_POOL if currency_type == CurrencyType.BONUS else SystemWallet.ISSUANCE
+            transfer = post_transfer(
+                kind=TransferKind.BONUS_ISSUED if currency_type == CurrencyType.BONUS else TransferKind.REWARD,
+                legs=[
+                    Leg(system_wallet(code=source, asset=asset), -amount),
+                    Leg(user_wallet(user=customer.user, asset=asset), amount),
+                ],
+                initiator=f"user:{created_by.pk}" if created_by else "system:loyalty",
+                idempotency_key=f"reward:{grant.public_id}",
+                description=f"{grant.get_reward_type_display()} reward",
+                reference=rule.rule_id if rule else "",
+                metadata={"grant": str(grant.public_id), "rule": rule.rule_id if rule else None},
+                created_by=created_by,
+            )
+            grant.activate(transfer=transfer)
+            grant.save()
+            return grant
+    except IntegrityError:
+        # A twin request for the same rule, player and period committed first.
+        if rule is not None and period_key:
+            return RewardGrant.objects.get(rule=rule, customer=customer, period_key=period_key)
+        raise

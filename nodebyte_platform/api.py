@@ -6,7 +6,9 @@ stable code: domain errors (ledger and games) bring their own `.code` and `.http
 
 import hashlib
 import json
+import time
 
+from django.core.cache.backends.redis import RedisCache
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import IntegrityError, transaction
 from django.http import Http404
@@ -114,7 +116,11 @@ _ERROR_EXAMPLES = {
     401: ("not_authenticated", "Authentication credentials were not provided.", {}),
     403: ("permission_denied", "This token lacks a scope this endpoint needs.", {"required_scopes": ["wallet:read"]}),
     404: ("not_found", "Not found.", {}),
-    409: ("insufficient_funds", "Insufficient COIN balance.", {"asset": "COIN", "available": "5.00", "required": "10.00"}),
+    409: (
+        "insufficient_funds",
+        "Insufficient COIN balance.",
+        {"asset": "COIN", "available": "5.00", "required": "10.00"},
+    ),
     429: ("throttled", "Request was throttled.", {"retry_after_seconds": 12}),
 }
 
@@ -154,7 +160,7 @@ class PlayerToken(BasePermission):
     message = "This endpoint needs a token granted by a player (authorization code with PKCE)."
 
     def has_permission(self, request, view):
-        return player_of(request) is not None
+        return player_user_id(request) is not None
 
 
 class ClientToken(BasePermission):
@@ -167,19 +173,69 @@ class ClientToken(BasePermission):
         return token is not None and getattr(token, "user_id", 1) is None
 
 
+class _TTLCache:
+    """A small per-process cache for facts that hardly ever change (which user is a player, an app's studio).
+
+    It saves a query on every API request; an entry lives `ttl` seconds, so a partner moved to
+    another studio is seen within a minute.
+    """
+
+    def __init__(self, ttl: float, size: int = 10_000):
+        self.ttl, self.size, self.entries = ttl, size, {}
+
+    def get(self, key, load):
+        now = time.monotonic()
+        entry = self.entries.get(key)
+        if entry is not None and entry[0] > now:
+            return entry[1]
+        value = load()
+        if len(self.entries) >= self.size:
+            self.entries.clear()
+        self.entries[key] = (now + self.ttl, value)
+        return value
+
+
+_players = _TTLCache(ttl=60)
+_studios = _TTLCache(ttl=60)
+
+
+def player_user_id(request):
+    """The user id of the player a token acts for, or None (client credentials, or a user who is no player)."""
+    from accounts.models import Customer
+
+    user_id = getattr(request.auth, "user_id", None)
+    if user_id is None:
+        return None
+    # Being a player never ends (a Customer row is never deleted), so caching "yes" is safe.
+    is_player = _players.get(user_id, lambda: Customer.objects.filter(user_id=user_id).exists())
+    return user_id if is_player else None
+
+
 def player_of(request):
-    """The Customer a player token acts for, or None (client credentials, or a user who is not a player)."""
+    """The Customer a player token acts for (with its user), or None."""
+    from accounts.models import Customer
+
     if not hasattr(request, "_api_player"):
-        user = getattr(request.auth, "user", None)
-        request._api_player = getattr(user, "customer", None) if user is not None else None
+        user_id = player_user_id(request)
+        request._api_player = (
+            Customer.objects.select_related("user").filter(user_id=user_id).first() if user_id is not None else None
+        )
     return request._api_player
 
 
 def studio_id_of(request):
     """The studio whose games the calling partner application reaches (None: no games)."""
-    application = getattr(request.auth, "application", None)
-    partner = getattr(application, "partner", None)
-    return partner.studio_id if partner is not None else None
+    from accounts.models import PartnerApplication
+
+    application_id = getattr(request.auth, "application_id", None)
+    if application_id is None:
+        return None
+    return _studios.get(
+        application_id,
+        lambda: (
+            PartnerApplication.objects.filter(pk=application_id).values_list("partner__studio_id", flat=True).first()
+        ),
+    )
 
 
 # --- Idempotency --------------------------------------------------------------------
@@ -263,7 +319,12 @@ class CursorPage(CursorPagination):
 
 
 class ApplicationRateThrottle(SimpleRateThrottle):
-    """One budget per OAuth2 application (API_THROTTLE_RATE), kept in the default cache (Redis when set)."""
+    """One budget per OAuth2 application (API_THROTTLE_RATE), counted in the default cache (Redis when set).
+
+    A fixed-window counter: one atomic increment per request, whatever the rate. (DRF's own
+    sliding window pickles the list of every request time in the window on each request,
+    which costs more the higher the rate.)
+    """
 
     scope = "application"
 
@@ -275,3 +336,35 @@ class ApplicationRateThrottle(SimpleRateThrottle):
         application_id = getattr(request.auth, "application_id", None)
         ident = f"app:{application_id}" if application_id else self.get_ident(request)
         return self.cache_format % {"scope": self.scope, "ident": ident}
+
+    def allow_request(self, request, view):
+        if self.rate is None:
+            return True
+        now = time.time()
+        window = int(now // self.duration)
+        self.wait_seconds = self.duration - (now % self.duration)
+        bucket = f"{self.get_cache_key(request, view)}:{window}"
+        return self._count(bucket) <= self.num_requests
+
+    def _count(self, bucket: str) -> int:
+        redis_backend = getattr(self.cache, "_cache", None)
+        if isinstance(self.cache, RedisCache) and redis_backend is not None:
+            # One round trip: increment, and start the window's expiry on its first request.
+            key = self.cache.make_and_validate_key(bucket)
+            pipeline = redis_backend.get_client(key, write=True).pipeline(transaction=False)
+            pipeline.incr(key)
+            pipeline.expire(key, int(self.duration) + 1, nx=True)
+            return int(pipeline.execute()[0])
+        try:
+            return self.cache.incr(bucket)
+        except ValueError:  # first request of the window
+            return 1 if self.cache.add(bucket, 1, self.duration + 1) else self.cache.incr(bucket)
+
+    def wait(self):
+        return max(1.0, self.wait_seconds)
+
+
+def clear_caches() -> None:
+    """Forget the per-process lookups (tests, where a rolled-back id may be handed out again)."""
+    _players.entries.clear()
+    _studios.entries.clear()

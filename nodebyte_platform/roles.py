@@ -28,6 +28,9 @@ ROLES: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
         ("accounts", "auditentry", READ),
         ("account", "emailaddress", READ),
         ("socialaccount", "socialaccount", READ),
+        # Unlock a player locked out by django-axes (delete the attempt row).
+        ("axes", "accessattempt", ("view", "delete")),
+        ("axes", "accessfailurelog", READ),
         ("support", "*", ALL),
         ("ledger", "*", READ),
         ("billing", "*", READ),

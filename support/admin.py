@@ -168,7 +168,7 @@ class NotificationAdmin(PlatformModelAdmin):
 class NotificationSettingsAdmin(PlatformModelAdmin):
     list_display = ("user", "low_balance_threshold", "notification_email", "updated_at")
     search_fields = ("user__username", "user__email", "notification_email")
-    list_filter = ("updated_at",)
+    list_filter = ("created_at",)
     list_select_related = ("user",)
     raw_id_fields = ("user",)
     readonly_fields = ("created_at", "updated_at")

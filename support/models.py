@@ -33,6 +33,8 @@ class TicketCategory(models.TextChoices):
 
 
 class Ticket(models.Model):
+    """Seed 004 support_tickets: a customer request with status, priority and an assignee."""
+
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     customer = models.ForeignKey("accounts.Customer", on_delete=models.PROTECT, related_name="tickets")
     server = models.ForeignKey("games.Server", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
@@ -55,6 +57,7 @@ class Ticket(models.Model):
             models.Index(fields=["status", "priority"], name="support_ticket_status_idx"),
             models.Index(fields=["created_at"], name="support_ticket_created_idx"),
             models.Index(fields=["category"], name="support_ticket_category_idx"),
+            models.Index(fields=["priority"], name="support_ticket_priority_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -80,6 +83,8 @@ class Ticket(models.Model):
 
 
 class TicketReply(models.Model):
+    """Seed 004 support_ticket_replies: a reply, or a staff-only internal note."""
+
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="replies")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     message = models.TextField()
@@ -105,6 +110,8 @@ class NotificationType(models.TextChoices):
 
 
 class Notification(models.Model):
+    """Seed 003 notifications: one message to a user, read or unread."""
+
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     type = models.CharField(max_length=16, choices=NotificationType.choices)
@@ -130,6 +137,8 @@ class Notification(models.Model):
 
 
 class NotificationSettings(models.Model):
+    """Seed 003 notification_settings: a user's low-balance threshold and per-type choices."""
+
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_settings"
     )
@@ -141,6 +150,7 @@ class NotificationSettings(models.Model):
 
     class Meta:
         verbose_name_plural = "notification settings"
+        indexes = [models.Index(fields=["created_at"], name="support_settings_created_idx")]
         constraints = [
             models.CheckConstraint(condition=Q(low_balance_threshold__gte=0), name="support_settings_threshold_ok"),
         ]
@@ -161,6 +171,8 @@ class WebhookStatus(models.TextChoices):
 
 
 class DiscordWebhook(models.Model):
+    """Seed 004 discord_webhooks: where to post events; the URL is a secret, encrypted at rest."""
+
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="discord_webhooks")
     server = models.ForeignKey(
         "games.Server", on_delete=models.CASCADE, null=True, blank=True, related_name="discord_webhooks"
@@ -183,7 +195,12 @@ class DiscordWebhook(models.Model):
 
     class Meta:
         ordering = ["name"]
-        indexes = [models.Index(fields=["is_active", "status"], name="support_webhook_active_idx")]
+        indexes = [
+            models.Index(fields=["is_active", "status"], name="support_webhook_active_idx"),
+            models.Index(fields=["status"], name="support_webhook_status_idx"),
+            models.Index(fields=["scope"], name="support_webhook_scope_idx"),
+            models.Index(fields=["created_at"], name="support_webhook_created_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=(Q(scope="server") & Q(server__isnull=False)) | (Q(scope="account") & Q(server__isnull=True)),
@@ -202,6 +219,8 @@ class DeliveryStatus(models.TextChoices):
 
 
 class WebhookDelivery(models.Model):
+    """One attempt log of posting an event to a webhook (retried until delivered)."""
+
     webhook = models.ForeignKey(DiscordWebhook, on_delete=models.CASCADE, related_name="deliveries")
     event = models.CharField(max_length=64)
     dedupe_key = models.CharField(max_length=191, unique=True)

@@ -45,3 +45,16 @@ def _unhashed_static_files(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True)
+def _tasks_run_in_process():
+    """Tasks run in-process in tests even when REDIS_URL is set (CI): no worker consumes the broker
+    there. tests/test_celery.py starts a real worker to cover the broker path."""
+    from nodebyte_platform.celery import app
+
+    saved = app.conf.task_always_eager, app.conf.task_eager_propagates
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+    yield
+    app.conf.task_always_eager, app.conf.task_eager_propagates = saved

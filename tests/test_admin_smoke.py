@@ -100,3 +100,30 @@ def test_changelist_queries_do_not_grow_with_rows(superuser_client, model, model
     assert with_fifty <= with_one + QUERY_SLACK, (
         f"{label(model)} changelist: {with_one} queries with 1 row, {with_fifty} with 50"
     )
+
+
+def leading_indexed_fields(model) -> set:
+    """Fields a lookup can use an index for: indexed, unique, FK, or first column of an index/unique."""
+    fields = {f.name for f in model._meta.concrete_fields if f.db_index or f.unique or f.primary_key or f.is_relation}
+    fields |= {index.fields[0].lstrip("-") for index in model._meta.indexes if index.fields}
+    fields |= {c.fields[0] for c in model._meta.constraints if getattr(c, "fields", None)}
+    return fields
+
+
+def filter_field_names(model_admin) -> list:
+    names = []
+    for spec in model_admin.list_filter:
+        if isinstance(spec, tuple | list):
+            spec = spec[0]
+        if isinstance(spec, str):
+            names.append(spec.split("__")[0])
+    if model_admin.date_hierarchy:
+        names.append(model_admin.date_hierarchy.split("__")[0])
+    return names
+
+
+@pytest.mark.parametrize(("model", "model_admin"), ADMINS, ids=[label(m) for m, _ in ADMINS])
+def test_every_admin_filter_has_an_index(model, model_admin):
+    indexed = leading_indexed_fields(model)
+    missing = [name for name in filter_field_names(model_admin) if name not in indexed]
+    assert not missing, f"{label(model)}: admin filters on unindexed fields {missing}"

@@ -25,7 +25,9 @@ def test_every_entry_drops_runs_a_stopped_worker_never_picked_up(entry_name):
     assert BEAT_SCHEDULE[entry_name].get("options", {}).get("expire_seconds", 0) > 0
 
 
-@pytest.mark.django_db
+# Beat calls close_old_connections(), which closes a connection found inside a transaction: so no
+# wrapping test transaction here.
+@pytest.mark.django_db(transaction=True)
 def test_beat_writes_the_schedule_into_its_tables():
     DatabaseScheduler(app=app)  # what `celery beat` does at start
     stored = {task.name: task.task for task in PeriodicTask.objects.all()}

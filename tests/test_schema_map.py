@@ -840,6 +840,13 @@ ENUMS = [
     ("004", "games.SyncLog", "status", {"pending", "in_progress", "completed", "failed"}),
 ]
 
+# Seed values spelled differently here, with the reason: (seed, model, field, seed value, value here).
+RENAMED_ENUM_VALUES = [
+    ("003", "games.GameSession", "status", "active", "in_progress"),  # one session status set for 002 and 003
+    ("004", "support.Ticket", "status", "in-progress", "in_progress"),  # Python identifiers, one spelling
+    ("004", "games.SyncLog", "status", "in-progress", "in_progress"),
+]
+
 # Indexes the seeds name, under their names.
 SEED_INDEXES = [
     ("loyalty.PlayerProfile", "idx_player_segment_tier"),
@@ -898,6 +905,12 @@ def test_seed_table_has_its_model_and_columns(table):
 def test_seed_enum_values_are_choices(seed, model, field, values):
     choices = {value for value, _ in get_model(model)._meta.get_field(field).flatchoices}
     assert values <= choices, f"seed {seed} values missing from {model}.{field}: {values - choices}"
+
+
+@pytest.mark.parametrize(("seed", "model", "field", "seed_value", "value"), RENAMED_ENUM_VALUES)
+def test_renamed_seed_enum_values_exist(seed, model, field, seed_value, value):
+    choices = {v for v, _ in get_model(model)._meta.get_field(field).flatchoices}
+    assert value in choices and seed_value not in choices, f"seed {seed} {seed_value!r} should be {value!r}"
 
 
 @pytest.mark.parametrize(("model", "name"), SEED_INDEXES)

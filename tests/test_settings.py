@@ -31,6 +31,7 @@ CONTROLLED = [
     "SESSION_COOKIE_SECURE",
     "CSRF_COOKIE_SECURE",
     "SECURE_HSTS_SECONDS",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",  # set by the Playwright tests; never in a deployment
 ]
 
 PRINT_SETTINGS = """

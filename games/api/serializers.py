@@ -22,7 +22,7 @@ class AmountField(serializers.RegexField):
     def __init__(self, **kwargs):
         kwargs.setdefault("max_length", 21)
         super().__init__(AMOUNT_REGEX, **kwargs)
-        self.error_messages["invalid"] = "Send the amount as a decimal string, e.g. \"12.50\"."
+        self.error_messages["invalid"] = 'Send the amount as a decimal string, e.g. "12.50".'
 
     def to_internal_value(self, data):
         # A JSON number has already passed through a float: only strings carry exact decimals.

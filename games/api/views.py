@@ -11,7 +11,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.generics import GenericAPIView, ListAPIView, RetrieveAPIView
-from rest_framework.response import Response
 
 from accounts.models import Customer
 from games import selectors, services
@@ -70,9 +69,7 @@ class GameListView(PartnerView, ListAPIView):
         return selectors.studio_games(studio_id=studio_id_of(self.request))
 
 
-@extend_schema(
-    tags=["catalog"], parameters=[GAME_ID], responses={200: s.GameOut, **error_responses(*READ_ERRORS)}
-)
+@extend_schema(tags=["catalog"], parameters=[GAME_ID], responses={200: s.GameOut, **error_responses(*READ_ERRORS)})
 class GameDetailView(PartnerView, RetrieveAPIView):
     """One of the partner's games by its guid; another studio's game answers 404."""
 
@@ -99,7 +96,7 @@ class WalletListView(PartnerView, ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Wallet.objects.none()
-        return selectors.player_wallets(user=self.request.auth.user, studio_id=studio_id_of(self.request))
+        return selectors.player_wallets(user=self.request.auth.user_id, studio_id=studio_id_of(self.request))
 
 
 class TransactionFilter(django_filters.FilterSet):
@@ -126,7 +123,7 @@ class TransactionListView(PartnerView, ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Posting.objects.none()
-        return selectors.player_postings(user=self.request.auth.user, studio_id=studio_id_of(self.request))
+        return selectors.player_postings(user=self.request.auth.user_id, studio_id=studio_id_of(self.request))
 
 
 # --- Purchases and credits ----------------------------------------------------------
@@ -298,9 +295,9 @@ class CreditGrantView(PartnerView):
             data = self.get_serializer(data=request.data)
             data.is_valid(raise_exception=True)
             credit_type = selectors.credit_type_of_game(game=game, name=data.validated_data["credit_type"])
-            customer = Customer.objects.select_related("user").filter(
-                player_id=data.validated_data["player_id"]
-            ).first()
+            customer = (
+                Customer.objects.select_related("user").filter(player_id=data.validated_data["player_id"]).first()
+            )
             if customer is None:
                 raise NotFound("No such player.")
             transfer = services.grant_credits(

@@ -1,6 +1,13 @@
 """Writes of the games app: catalog, economy (purchases, credits), sessions and bets."""
 
-from games.services.catalog import create_credit_type, create_game, create_package
+from games.services.catalog import (
+    create_credit_type,
+    create_game,
+    create_package,
+    create_studio,
+    set_active,
+    update_catalog_item,
+)
 from games.services.economy import buy_package, grant_credits, spend_credits
 from games.services.play import (
     end_session,
@@ -18,6 +25,9 @@ __all__ = [
     "create_credit_type",
     "create_game",
     "create_package",
+    "create_studio",
+    "set_active",
+    "update_catalog_item",
     "end_session",
     "expire_metered_sessions",
     "extend_session",

@@ -11,9 +11,7 @@ from ledger.services import ensure_system_wallets, to_amount
 
 @transaction.atomic
 def create_game(*, studio: Studio, name: str, description: str = "", type: str = "other", metadata=None) -> Game:
-    return Game.objects.create(
-        studio=studio, name=name, description=description, type=type, metadata=metadata or {}
-    )
+    return Game.objects.create(studio=studio, name=name, description=description, type=type, metadata=metadata or {})
 
 
 @transaction.atomic
@@ -34,9 +32,7 @@ def create_credit_type(*, game: Game, name: str, label: str, exchange_rate: int,
 
 
 @transaction.atomic
-def create_package(
-    *, credit_type: CreditType, name: str, label: str, credit_value: int, gcoin_value
-) -> Package:
+def create_package(*, credit_type: CreditType, name: str, label: str, credit_value: int, gcoin_value) -> Package:
     coin = Asset.objects.get(code="COIN")
     return Package.objects.create(
         game=credit_type.game,
@@ -51,3 +47,25 @@ def create_package(
 @transaction.atomic
 def create_studio(*, name: str) -> Studio:
     return Studio.objects.create(name=name)
+
+
+@transaction.atomic
+def update_catalog_item(*, instance):
+    """Save staff edits of a studio, game, credit type or package; a package price is checked as a COIN amount.
+
+    History (django-simple-history) records each change, which is the price history of packages.
+    """
+    if isinstance(instance, Package):
+        instance.gcoin_value = to_amount(instance.gcoin_value, asset=Asset.objects.get(code="COIN"))
+        if instance.credit_type.game_id != instance.game_id:
+            instance.game = instance.credit_type.game
+    instance.save()
+    return instance
+
+
+@transaction.atomic
+def set_active(*, instance, is_active: bool):
+    """Take a game or package off sale (or back on) without deleting what refers to it."""
+    instance.is_active = is_active
+    instance.save(update_fields=["is_active", "updated_at"])
+    return instance

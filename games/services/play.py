@@ -152,9 +152,7 @@ def start_session(
 
 
 @transaction.atomic
-def end_session(
-    *, session: GameSession, result: str = "", score=None, forfeit: bool = False, when=None
-) -> GameSession:
+def end_session(*, session: GameSession, result: str = "", score=None, forfeit: bool = False, when=None) -> GameSession:
     """Complete (or forfeit) a running session; a metered one pays exactly its started minutes."""
     locked = _locked_session(session)
     if locked.status != SessionStatus.IN_PROGRESS:
@@ -214,7 +212,13 @@ def expire_metered_sessions(*, now=None) -> dict:
 
 @transaction.atomic
 def place_bet(
-    *, session: GameSession, amount, asset: Asset | None = None, choice: str = "", idempotency_key: str, application=None
+    *,
+    session: GameSession,
+    amount,
+    asset: Asset | None = None,
+    choice: str = "",
+    idempotency_key: str,
+    application=None,
 ) -> Bet:
     """Debit the stake from the player to the house and record the bet."""
     locked = _locked_session(session)

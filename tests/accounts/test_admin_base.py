@@ -3,6 +3,7 @@ studio scoping of rows, object URLs, foreign-key choices and search; the audit t
 
 import pytest
 from django.contrib import admin
+from django.contrib.contenttypes.models import ContentType
 from django.contrib.messages.storage.fallback import FallbackStorage
 from django.http import Http404
 from django.test import RequestFactory
@@ -137,7 +138,12 @@ def test_admin_change_and_action_leave_audit_rows(site, world, client):
 def test_audit_rows_are_append_only_in_admin(client):
     sync_roles()
     entry = AuditEntry.objects.create(
-        action="change", content_type_id=1, object_id="1", object_repr="x", before={}, after={}
+        action="change",
+        content_type=ContentType.objects.get_for_model(Game),
+        object_id="1",
+        object_repr="x",
+        before={},
+        after={},
     )
     client.force_login(StaffProfileFactory(role="admin").user)
     from django.urls import reverse
@@ -151,7 +157,9 @@ def test_audit_rows_are_append_only_in_admin(client):
 def test_audit_table_refuses_update_and_delete_in_the_database():
     from django.db import InternalError, transaction
 
-    entry = AuditEntry.objects.create(action="x", content_type_id=1, object_id="1", object_repr="x")
+    entry = AuditEntry.objects.create(
+        action="x", content_type=ContentType.objects.get_for_model(Game), object_id="1", object_repr="x"
+    )
     with pytest.raises(InternalError), transaction.atomic():
         AuditEntry.objects.filter(pk=entry.pk).update(action="y")
     with pytest.raises(InternalError), transaction.atomic():

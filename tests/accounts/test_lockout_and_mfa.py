@@ -7,6 +7,7 @@ from allauth.mfa.models import Authenticator
 from axes.models import AccessAttempt
 from django.urls import reverse
 
+from accounts.models import AuditEntry
 from accounts.services import sync_roles
 from tests.factories.accounts import DEFAULT_PASSWORD, PartnerApplicationFactory, StaffProfileFactory, UserFactory
 
@@ -49,7 +50,7 @@ def test_staff_can_unlock_in_admin(client, settings):
         login(client, "locked", "wrong", ATTACKER)
     attempt = AccessAttempt.objects.get(username="locked")
     sync_roles()
-    staff = StaffProfileFactory(role="admin").user
+    staff = StaffProfileFactory(role="support").user
     admin_client = client_class_for(client)
     admin_client.force_login(staff)
     response = admin_client.post(
@@ -58,6 +59,8 @@ def test_staff_can_unlock_in_admin(client, settings):
     )
     assert response.status_code == 302
     assert not AccessAttempt.objects.filter(username="locked").exists()
+    entry = AuditEntry.objects.get(action="delete", object_id=str(attempt.pk))
+    assert entry.actor == staff and entry.before["failures_since_start"] == settings.AXES_FAILURE_LIMIT
     assert login(client, "locked", DEFAULT_PASSWORD, ATTACKER).status_code == 302
 
 

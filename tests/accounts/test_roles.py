@@ -12,7 +12,7 @@ import fnmatch
 import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Group
-from django.db.models import Model
+from django.db.models import Model, Q
 from django.test import RequestFactory
 from django.urls import NoReverseMatch, reverse
 
@@ -130,7 +130,7 @@ def test_change_delete_and_actions_answer_as_the_role_allows(client, staff, root
         in_scope = not hidden and (
             role != "studio"
             or model._default_manager.filter(
-                pk=obj.pk, **{model_admin.studio_lookup: user.staff_profile.studio_id}
+                Q(pk=obj.pk) & Q(**{model_admin.studio_lookup: user.staff_profile.studio_id})
             ).exists()
         )
         can_view = in_scope and role_allows(role, model, "view") and model_admin.has_view_permission(root_request, obj)
@@ -175,6 +175,12 @@ def test_change_delete_and_actions_answer_as_the_role_allows(client, staff, root
     assert checked > 5
 
 
+def player_identity():
+    from accounts.models import Customer
+
+    return list(Customer.objects.values_list("user__email", "full_name"))
+
+
 def test_studio_user_sees_only_its_own_studio_rows(client, staff, root):
     factories = factories_by_model()
     compared = 0
@@ -193,6 +199,11 @@ def test_studio_user_sees_only_its_own_studio_rows(client, staff, root):
             continue  # the role has no view permission on this model: covered by the matrix
         rows = {obj.pk for obj in response.context["cl"].result_list}
         assert first.pk in rows and second.pk not in rows, model._meta.label
+        # No player's personal data (email, full name) on the studio's pages, only nicknames.
+        change_page = client.get(admin_url(model, "change", first.pk)).content.decode()
+        for email, full_name in player_identity():
+            assert email not in response.content.decode() and email not in change_page, model._meta.label
+            assert not full_name or full_name not in change_page, model._meta.label
         # Editing the URL to the other studio's object finds nothing.
         assert client.get(admin_url(model, "change", second.pk)).status_code == 404, model._meta.label
         compared += 1

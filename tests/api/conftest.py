@@ -21,10 +21,13 @@ from django.test import Client
 from accounts.models import PartnerApplication
 from ledger.models import Asset, SystemWallet
 from ledger.services import issue
+from nodebyte_platform.api import clear_caches
 from tests.factories.accounts import CustomerFactory, PartnerApplicationFactory, PartnerFactory
 from tests.factories.games import CreditTypeFactory, GameFactory, PackageFactory, StudioFactory
 
-ALL_SCOPES = "catalog:read profile:read wallet:read purchases:write credits:spend credits:grant sessions:write loyalty:read"
+ALL_SCOPES = (
+    "catalog:read profile:read wallet:read purchases:write credits:spend credits:grant sessions:write loyalty:read"
+)
 PLAYER_SCOPES = "catalog:read profile:read wallet:read purchases:write credits:spend sessions:write loyalty:read"
 REDIRECT = "https://partner.example/callback"
 
@@ -139,6 +142,13 @@ class World:
     b: Partner
     alice: object
     bob: object
+
+
+@pytest.fixture(autouse=True)
+def _fresh_api_caches():
+    clear_caches()
+    yield
+    clear_caches()
 
 
 @pytest.fixture

@@ -13,7 +13,11 @@ pytestmark = pytest.mark.django_db
 def alice_objects(world):
     a = world.a
     services.grant_credits(
-        application=a.cc_app, customer=world.alice, credit_type=a.credit_type, amount=50, reason="setup",
+        application=a.cc_app,
+        customer=world.alice,
+        credit_type=a.credit_type,
+        amount=50,
+        reason="setup",
         idempotency_key="bola-grant",
     )
     session = services.start_session(customer=world.alice, game=a.game, application=a.code_app)
@@ -64,7 +68,9 @@ def test_other_studio_cannot_see_or_use_alphas_game(world, alice_objects, api):
         assert error_code(response) == "not_found"
     # Beta's own package id under Alpha's game is not found either.
     token = world.b.player(world.bob)
-    response = api.post(f"/api/v1/games/{world.b.game.guid}/purchases/", {"package_id": world.a.package.pk}, token=token)
+    response = api.post(
+        f"/api/v1/games/{world.b.game.guid}/purchases/", {"package_id": world.a.package.pk}, token=token
+    )
     assert response.status_code == 404
 
 
@@ -81,8 +87,10 @@ def test_player_views_show_only_the_tokens_player_and_studio(world, alice_object
     bob_wallets = api.get("/api/v1/me/wallets/", token=world.a.player(world.bob)).json()
     assert bob_wallets == [{"asset": "COIN", "kind": "platform", "label": "GCoin", "precision": 2, "balance": "100.00"}]
     bob_history = api.get("/api/v1/me/transactions/", token=world.a.player(world.bob)).json()["results"]
-    alice_transfers = {str(t) for t in Transfer.objects.filter(postings__wallet__owner=world.alice.user)
-                       .values_list("public_id", flat=True)}
+    alice_transfers = {
+        str(t)
+        for t in Transfer.objects.filter(postings__wallet__owner=world.alice.user).values_list("public_id", flat=True)
+    }
     assert bob_history and not alice_transfers & {t["transaction_id"] for t in bob_history}
     # Alice through Alpha sees her Alpha credits.
     alpha_alice = api.get("/api/v1/me/wallets/", token=world.a.player(world.alice)).json()

@@ -147,3 +147,35 @@ def test_concurrent_replays_of_one_key_post_once(world):
         thread.join()
     assert len(set(bodies)) == 1 and bodies[0][0] == 201
     assert Wallet.objects.get(owner=world.alice.user, asset__code="COIN").balance == Decimal("90.00")
+
+
+def _redis_url():
+    import os
+
+    import redis
+
+    url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/14"
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=0.5).ping()
+    except redis.RedisError:
+        return None
+    return url
+
+
+@pytest.mark.redis
+def test_throttling_counts_in_redis_when_configured(world, api, settings):
+    url = _redis_url()
+    if url is None:
+        pytest.skip("no Redis reachable")
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}}
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"application": "2/min"}}
+    from django.core.cache import cache
+
+    token = world.a.player(world.alice)
+    cache.clear()
+    try:
+        assert [api.get("/api/v1/me/wallets/", token=token).status_code for _ in range(3)] == [200, 200, 429]
+        keys = cache._cache.get_client(None).keys("*throttle_application_app*")
+        assert keys and cache._cache.get_client(None).ttl(keys[0]) > 0
+    finally:
+        cache.clear()

@@ -25,7 +25,6 @@ from schemathesis.checks import (
 
 from games import services
 
-
 schema = schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application())
 
 
@@ -45,7 +44,11 @@ def keep_test_connection():
 def live(world):
     a = world.a
     services.grant_credits(
-        application=a.cc_app, customer=world.alice, credit_type=a.credit_type, amount=500, reason="setup",
+        application=a.cc_app,
+        customer=world.alice,
+        credit_type=a.credit_type,
+        amount=500,
+        reason="setup",
         idempotency_key="schema-grant",
     )
     session = services.start_session(customer=world.alice, game=a.game, application=a.code_app)

@@ -17,7 +17,11 @@ def objects(world):
     """A running session of alice in Alpha's game with one placed bet, and some of her Alpha credits."""
     a = world.a
     services.grant_credits(
-        application=a.cc_app, customer=world.alice, credit_type=a.credit_type, amount=50, reason="setup",
+        application=a.cc_app,
+        customer=world.alice,
+        credit_type=a.credit_type,
+        amount=50,
+        reason="setup",
         idempotency_key="setup-grant",
     )
     session = services.start_session(customer=world.alice, game=a.game, application=a.code_app)
@@ -38,10 +42,22 @@ def endpoints(world, objects):
         ("get", "/api/v1/me/transactions/", "wallet:read", "player", None, 200),
         ("get", "/api/v1/me/loyalty/", "loyalty:read", "player", None, 200),
         ("post", f"/api/v1/games/{game}/purchases/", "purchases:write", "player", {"package_id": a.package.pk}, 201),
-        ("post", f"/api/v1/games/{game}/credits/spend/", "credits:spend", "player",
-         {"credit_type": "gems", "amount": "5"}, 201),
-        ("post", f"/api/v1/games/{game}/credits/grant/", "credits:grant", "cc",
-         {"player_id": str(world.alice.player_id), "credit_type": "gems", "amount": "5", "reason": "prize"}, 201),
+        (
+            "post",
+            f"/api/v1/games/{game}/credits/spend/",
+            "credits:spend",
+            "player",
+            {"credit_type": "gems", "amount": "5"},
+            201,
+        ),
+        (
+            "post",
+            f"/api/v1/games/{game}/credits/grant/",
+            "credits:grant",
+            "cc",
+            {"player_id": str(world.alice.player_id), "credit_type": "gems", "amount": "5", "reason": "prize"},
+            201,
+        ),
         ("post", "/api/v1/sessions/", "sessions:write", "player", {"game_id": str(game)}, 201),
         ("post", f"/api/v1/sessions/{session}/bets/", "sessions:write", "player", {"amount": "1.00"}, 201),
         ("post", f"/api/v1/bets/{bet}/settle/", "sessions:write", "player", {"outcome": "loss"}, 200),

@@ -50,7 +50,9 @@ def test_idempotent_replay_and_conflict(world, api):
     conflict = api.post(purchase_path(world), {"package_id": world.a.package.pk + 999}, token=token, key="buy-1")
     assert conflict.status_code == 409 and error_code(conflict) == "idempotency_conflict"
     other_endpoint = api.post(
-        f"/api/v1/games/{world.a.game.guid}/credits/spend/", {"credit_type": "gems", "amount": "1"}, token=token,
+        f"/api/v1/games/{world.a.game.guid}/credits/spend/",
+        {"credit_type": "gems", "amount": "1"},
+        token=token,
         key="buy-1",
     )
     assert other_endpoint.status_code == 409
@@ -149,7 +151,10 @@ def test_bad_input_answers_stable_codes_never_500(world, api):
         assert error_code(response) == code, (body, response.content)
         assert set(response.json()["error"]) == {"code", "message", "details"}
     malformed = api.client.post(
-        spend, "{not json", content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}",
+        spend,
+        "{not json",
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
         HTTP_IDEMPOTENCY_KEY="malformed",
     )
     assert malformed.status_code == 400 and error_code(malformed) == "validation_error"
@@ -187,6 +192,8 @@ def test_metered_session_and_bets_over_http(world, api, settings):
 
 def test_metered_session_without_funds_is_refused_whole(world, api):
     token = world.a.player(world.alice)
-    response = api.post("/api/v1/sessions/", {"game_id": str(world.a.game.guid), "price_per_minute": "500"}, token=token)
+    response = api.post(
+        "/api/v1/sessions/", {"game_id": str(world.a.game.guid), "price_per_minute": "500"}, token=token
+    )
     assert response.status_code == 409 and error_code(response) == "insufficient_funds"
     assert not GameSession.objects.exists()

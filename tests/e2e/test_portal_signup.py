@@ -1,6 +1,5 @@
 """A new player in a real browser: sign up, verify by the emailed link, log in, see the account page."""
 
-import os
 import re
 from pathlib import Path
 
@@ -22,16 +21,17 @@ pytestmark = [
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium at /usr/bin/chromium"),
 ]
 
-# Playwright's sync API runs an event loop in this thread; Django's ORM calls made by the
-# test itself (mail.outbox reads, asserts) are still synchronous and safe here.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 PASSWORD = "Browser-made-passphrase-31"
 
 
 @pytest.fixture
-def page(live_server, settings):
+def page(live_server, settings, monkeypatch):
     from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are
+    # still synchronous and safe. Set for this test only, so it never leaks into other tests'
+    # subprocesses (check --deploy refuses it).
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.ACCOUNT_RATE_LIMITS = False

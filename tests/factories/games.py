@@ -209,6 +209,7 @@ class IntegrationFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Panel {n}")
     url = factory.Sequence(lambda n: f"https://panel{n}.example.test")
     api_key = "panel-api-key-secret"
+    api_secret = "panel-api-secret"
 
 
 class SyncLogFactory(factory.django.DjangoModelFactory):

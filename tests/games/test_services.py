@@ -64,7 +64,11 @@ def test_only_the_games_own_studio_grants_its_credits(player):
     other = PartnerApplicationFactory()
     with pytest.raises(NotAllowed):
         services.grant_credits(
-            application=other, customer=player, credit_type=package.credit_type, amount=5, reason="x",
+            application=other,
+            customer=player,
+            credit_type=package.credit_type,
+            amount=5,
+            reason="x",
             idempotency_key="g",
         )
     services.grant_credits(

@@ -86,3 +86,35 @@ def test_balanced_raw_insert_commits(coin):
         )
     assert Transfer.objects.get(initiator="raw").postings.count() == 2
     assert sum(p.amount for p in Transfer.objects.get(initiator="raw").postings.all()) == Decimal(0)
+
+
+def test_wallets_cannot_be_deleted(coin):
+    transfer = TransferFactory()
+    wallet = transfer.postings.exclude(wallet__owner=None).get().wallet
+    with pytest.raises(InternalError, match="pgtrigger"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM ledger_wallet WHERE id = %s", [wallet.pk])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_posting_on_a_missing_wallet_fails_at_commit(coin):
+    """Postings carry no database foreign key to their wallet (no row lock on hot wallets):
+    the zero-sum trigger refuses a posting whose wallet does not exist instead."""
+    transfer = TransferFactory()
+    wallet = transfer.postings.exclude(wallet__owner=None).get().wallet
+    with (
+        pytest.raises(IntegrityError, match="names no wallet"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(
+            "INSERT INTO ledger_transfer (public_id, kind, initiator, request_hash, description, reference, "
+            "metadata, created_at) VALUES (gen_random_uuid(), 'adjustment', 'raw', '', '', '', '{}', now()) "
+            "RETURNING id"
+        )
+        raw_id = cursor.fetchone()[0]
+        cursor.execute(
+            "INSERT INTO ledger_posting (transfer_id, wallet_id, amount, created_at) VALUES "
+            "(%s, %s, -1, now()), (%s, %s, 1, now())",
+            [raw_id, wallet.pk, raw_id, 987654321],
+        )
+    assert not Transfer.objects.filter(initiator="raw").exists()

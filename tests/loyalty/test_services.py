@@ -95,3 +95,58 @@ def test_block_and_unblock_player():
     profile = services.set_player_blocked(profile=PlayerProfileFactory(), blocked=True)
     assert profile.is_blocked
     assert not services.set_player_blocked(profile=profile, blocked=False).is_blocked
+
+
+def test_issue_reward_credits_the_wallet_and_activates_once_per_period():
+    from loyalty.models import CurrencyType, RewardType
+    from tests.factories.accounts import CustomerFactory
+    from tests.factories.loyalty import RewardRuleFactory
+
+    customer, rule = CustomerFactory(), RewardRuleFactory()
+    first = services.issue_reward(
+        customer=customer,
+        reward_type=RewardType.BONUS_BALANCE,
+        amount="12.50",
+        currency_type=CurrencyType.BONUS,
+        rule=rule,
+        period_key="2026-11-21",
+        wagering_required="125",
+    )
+    again = services.issue_reward(
+        customer=customer,
+        reward_type=RewardType.BONUS_BALANCE,
+        amount="12.50",
+        currency_type=CurrencyType.BONUS,
+        rule=rule,
+        period_key="2026-11-21",
+    )
+    assert first.pk == again.pk
+    assert first.status == RewardStatus.ACTIVE and first.transfer is not None
+    assert Wallet.objects.get(owner=customer.user, asset=bonus()).balance == Decimal("12.50")
+
+
+def test_issue_reward_refuses_bad_amounts():
+    from loyalty.models import CurrencyType, RewardType
+    from tests.factories.accounts import CustomerFactory
+
+    customer = CustomerFactory()
+    with pytest.raises(Exception) as exc:
+        services.issue_reward(
+            customer=customer, reward_type=RewardType.TICKETS, amount="1.5", currency_type=CurrencyType.TICKETS
+        )
+    assert exc.value.code == "invalid_amount"
+    assert not RewardGrant.objects.filter(customer=customer).exists()
+
+
+@pytest.mark.parametrize("severity", [0, 11])
+def test_record_abuse_signal_checks_severity(severity):
+    from tests.factories.accounts import CustomerFactory
+
+    with pytest.raises(ValidationFailed):
+        services.record_abuse_signal(customer=CustomerFactory(), signal_type="multi_account", severity=severity)
+
+
+def test_default_tiers_come_with_the_migrations():
+    from loyalty.models import Tier
+
+    assert list(Tier.objects.values_list("tier_level", flat=True)) == ["BRONZE", "SILVER", "GOLD", "PLATINUM"]

@@ -78,3 +78,15 @@ def test_webhook_add_validates_and_stores_url(staff_client):
     data["new_webhook_url"] = "https://discord.com/api/webhooks/9/fresh"
     assert staff_client.post(url, data).status_code == 302
     assert DiscordWebhook.objects.get().webhook_url == "https://discord.com/api/webhooks/9/fresh"
+
+
+def test_staff_opens_a_ticket_for_a_customer(staff_client):
+    from tests.factories.accounts import CustomerFactory
+
+    customer = CustomerFactory()
+    data = {"customer": customer.pk, "subject": "Call back", "message": "Asked by phone", "category": "billing"}
+    data["priority"] = "high"
+    response = staff_client.post(reverse("admin:support_ticket_add"), data)
+    assert response.status_code == 302, response.content.decode()[:1500]
+    ticket = Ticket.objects.get()
+    assert ticket.customer == customer and ticket.status == TicketStatus.OPEN and ticket.priority == "high"

@@ -61,6 +61,11 @@ PLAYERS = [
 
 PARTNER_CLIENT_ID = "demo-pixel-forge"
 PARTNER_CLIENT_SECRET = "demo-pixel-forge-secret"  # noqa: S105 - a published demo credential
+# The same partner's player-facing client: authorization code + PKCE (docs/api-walkthrough.md).
+PLAYER_APP_CLIENT_ID = "demo-pixel-forge-web"
+PLAYER_APP_CLIENT_SECRET = "demo-pixel-forge-web-secret"  # noqa: S105 - a published demo credential
+PLAYER_APP_REDIRECT_URI = "http://127.0.0.1:8000/demo/callback"
+PLAYER_APP_SCOPES = [s for s in settings.OAUTH2_SCOPES if s != "credits:grant"]
 
 
 @dataclass(frozen=True)
@@ -178,7 +183,22 @@ class Command(BaseCommand):
                 client_secret=PARTNER_CLIENT_SECRET,
                 allowed_scopes=list(settings.OAUTH2_SCOPES),
             )
-        return [Login("api", PARTNER_CLIENT_ID, PARTNER_CLIENT_SECRET, "partner: client credentials, all scopes")]
+        if not PartnerApplication.objects.filter(client_id=PLAYER_APP_CLIENT_ID).exists():
+            account_services.create_partner_application(
+                partner=PartnerApplication.objects.get(client_id=PARTNER_CLIENT_ID).partner,
+                name=f"{STUDIO_NAME} web (players)",
+                client_id=PLAYER_APP_CLIENT_ID,
+                client_secret=PLAYER_APP_CLIENT_SECRET,
+                allowed_scopes=PLAYER_APP_SCOPES,
+                grant_type=PartnerApplication.GRANT_AUTHORIZATION_CODE,
+                redirect_uris=PLAYER_APP_REDIRECT_URI,
+            )
+        return [
+            Login("api", PARTNER_CLIENT_ID, PARTNER_CLIENT_SECRET, "partner: client credentials, all scopes"),
+            Login(
+                "api", PLAYER_APP_CLIENT_ID, PLAYER_APP_CLIENT_SECRET, "partner: authorization code + PKCE (players)"
+            ),
+        ]
 
     # --- output --------------------------------------------------------------------
 
@@ -192,5 +212,6 @@ class Command(BaseCommand):
             cells = [row.door.ljust(widths[0]), row.username.ljust(widths[1]), row.password.ljust(widths[2]), row.what]
             self.stdout.write("  " + "  ".join(cells).rstrip())
             if index == 0:
-                self.stdout.write("  " + "  ".join("-" * w for w in [*widths, len(headers.what)]))
+                what_width = max(len(row.what) for row in rows)
+                self.stdout.write("  " + "  ".join("-" * w for w in [*widths, what_width]))
         self.stdout.write("")

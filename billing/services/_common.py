@@ -1,0 +1,39 @@
+"""Helpers shared by the billing services: state transitions, gateways, currencies."""
+
+from django_fsm import TransitionNotAllowed
+
+from billing.errors import InvalidState, ValidationFailed
+from billing.models import Invoice
+from ledger.models import Asset, AssetKind, SystemWallet
+from ledger.services import system_wallet
+
+INITIATOR = "system:billing"
+# The one gateway wired today; a real one adds its `gateway:<name>` system wallet.
+DEFAULT_GATEWAY = "sandbox"
+
+
+def _transition(record, method_name: str, **kwargs) -> None:
+    try:
+        getattr(record, method_name)(**kwargs)
+    except TransitionNotAllowed:
+        raise InvalidState(
+            f"Cannot {method_name.replace('_', ' ')} a {record.get_status_display().lower()} "
+            f"{record._meta.verbose_name}.",
+            details={"status": record.status},
+        )
+
+
+def _gateway_wallet(*, gateway: str, asset: Asset):
+    code = f"gateway:{gateway}"
+    if code not in SystemWallet.values:
+        raise ValidationFailed(f"Unknown payment gateway {gateway!r}.", details={"gateway": gateway})
+    return system_wallet(code=code, asset=asset)
+
+
+def _require_fiat_or_coin(asset: Asset) -> None:
+    if asset.kind not in (AssetKind.FIAT, AssetKind.PLATFORM):
+        raise ValidationFailed(f"{asset.code} is not a currency customers pay in.", details={"currency": asset.code})
+
+
+def _locked_invoice(invoice: Invoice) -> Invoice:
+    return Invoice.objects.select_for_update().get(pk=invoice.pk)
