@@ -5,9 +5,9 @@ It carries the rules that hold in every changelist, form and action:
   model to games.Studio; a model without one is hidden from them): changelists, object URLs
   (404), foreign-key and many-to-many choices, autocomplete results, permissions;
 - money fields are read-only;
-- every change a staff member makes through the admin (add, change, delete, each admin
-  action, each unfold row/detail/submit-line action) leaves an accounts.AuditEntry with
-  before and after snapshots.
+- every change a staff member makes through the admin (add, change, delete, inline rows,
+  each admin action, each unfold row/detail/submit-line action) leaves an
+  accounts.AuditEntry with before and after snapshots.
 """
 
 import functools
@@ -248,6 +248,25 @@ class AuditedAdminMixin:
         # Django's bulk version skips log_deletion when it is not overridden; route each
         # object through ours so each deletion is audited.
         return [self.log_deletion(request, obj, str(obj)) for obj in queryset]
+
+    def save_formset(self, request, form, formset, change):
+        """Inline rows: each added, changed or deleted row gets its own audit row."""
+        from accounts.services import record_audit
+
+        model = formset.model
+        pks = [f.instance.pk for f in formset.initial_forms if f.instance.pk is not None]
+        before = {obj.pk: snapshot(obj) for obj in model._base_manager.filter(pk__in=pks)}
+        # A deleted instance loses its pk; remember it while the form still knows it.
+        deleted_pks = {id(f.instance): f.instance.pk for f in formset.deleted_forms}
+        result = super().save_formset(request, form, formset, change)
+        for obj in getattr(formset, "new_objects", []):
+            record_audit(actor=request.user, action="add", obj=obj, before=None, after=snapshot(obj))
+        for obj, _fields in getattr(formset, "changed_objects", []):
+            record_audit(actor=request.user, action="change", obj=obj, before=before.get(obj.pk), after=snapshot(obj))
+        for obj in getattr(formset, "deleted_objects", []):
+            pk = deleted_pks.get(id(obj), obj.pk)
+            record_audit(actor=request.user, action="delete", obj=obj, before=before.get(pk), after=None, object_id=pk)
+        return result
 
     def get_actions(self, request):
         actions = super().get_actions(request)

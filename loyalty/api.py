@@ -86,7 +86,33 @@ class MeView(_PlayerView):
         )
 
 
-@extend_schema(tags=["player"], responses={200: LoyaltyOut, **error_responses(*READ_ERRORS)})
+@extend_schema(
+    tags=["player"],
+    responses={200: LoyaltyOut, **error_responses(*READ_ERRORS)},
+    examples=[
+        OpenApiExample(
+            "Loyalty",
+            value={
+                "tier": "SILVER",
+                "segment": "WINNING",
+                "balances": {"LP": "1520.00", "RP": "40.00", "BONUS": "25.00", "TICKETS": "3"},
+                "active_bonuses": [
+                    {
+                        "bonus_id": "9b2d7c1e-4f3a-4e8b-9c0d-1a2b3c4d5e6f",
+                        "reward_type": "BONUS_BALANCE",
+                        "amount": "25.0000",
+                        "currency": "BONUS",
+                        "wagering_required": "250.0000",
+                        "wagering_completed": "80.0000",
+                        "max_bet": "5.0000",
+                        "expires_at": "2026-02-01T00:00:00Z",
+                    }
+                ],
+            },
+            response_only=True,
+        )
+    ],
+)
 class LoyaltyView(_PlayerView):
     """The player's tier, LP/RP/BONUS/TICKETS balances and active bonuses with their wagering progress."""
 

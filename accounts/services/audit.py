@@ -6,13 +6,13 @@ from accounts.audit import snapshot
 from accounts.models import AuditEntry
 
 
-def record_audit(*, actor, action: str, obj, before: dict | None, after: dict | None) -> AuditEntry:
+def record_audit(*, actor, action: str, obj, before: dict | None, after: dict | None, object_id=None) -> AuditEntry:
     """Append one audit row. `before`/`after` are accounts.audit snapshots."""
     return AuditEntry.objects.create(
         actor=actor if getattr(actor, "pk", None) else None,
         action=action[:100],
         content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False),
-        object_id=str(obj.pk),
+        object_id=str(obj.pk if object_id is None else object_id),
         object_repr=str(obj)[:200],
         before=before,
         after=after,

@@ -16,6 +16,7 @@ from accounts.models import Customer
 from games import selectors, services
 from games.api import serializers as s
 from games.errors import NotFound
+from games.models import Game
 from ledger.models import Posting, TransferKind, Wallet
 from nodebyte_platform.api import (
     IDEMPOTENCY_KEY_PARAMETER,
@@ -58,7 +59,32 @@ class PartnerView(GenericAPIView):
 # --- Catalog ------------------------------------------------------------------------
 
 
-@extend_schema(tags=["catalog"], responses={200: s.GameOut(many=True), **error_responses(*READ_ERRORS)})
+GAME_EXAMPLE = {
+    "game_id": EXAMPLE_GAME_ID,
+    "name": "Star Quiz",
+    "description": "Daily trivia with a leaderboard.",
+    "type": "quiz",
+    "metadata": {},
+    "credit_types": [{"name": "gems", "label": "Gems", "asset": "CR-1", "exchange_rate": 10, "expiry_days": None}],
+    "packages": [
+        {
+            "package_id": 1,
+            "name": "gems-small",
+            "label": "100 Gems",
+            "credit_type": "gems",
+            "credit_value": 100,
+            "gcoin_value": "10.00",
+        }
+    ],
+}
+
+
+@extend_schema(
+    tags=["catalog"],
+    responses={200: s.GameOut(many=True), **error_responses(*READ_ERRORS)},
+    # drf-spectacular wraps a list example into the list itself: one item is given.
+    examples=[OpenApiExample("Games", value=GAME_EXAMPLE, response_only=True)],
+)
 class GameListView(PartnerView, ListAPIView):
     """The partner's games, each with its credit types and packages on sale."""
 
@@ -66,6 +92,8 @@ class GameListView(PartnerView, ListAPIView):
     serializer_class = s.GameOut
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Game.objects.none()
         return selectors.studio_games(studio_id=studio_id_of(self.request))
 
 
@@ -85,7 +113,17 @@ class GameDetailView(PartnerView, RetrieveAPIView):
 # --- The player's wallets and history -----------------------------------------------
 
 
-@extend_schema(tags=["wallet"], responses={200: s.WalletOut(many=True), **error_responses(*READ_ERRORS)})
+@extend_schema(
+    tags=["wallet"],
+    responses={200: s.WalletOut(many=True), **error_responses(*READ_ERRORS)},
+    examples=[
+        OpenApiExample(
+            "Wallets",
+            value={"asset": "COIN", "kind": "platform", "label": "GCoin", "precision": 2, "balance": "90.00"},
+            response_only=True,
+        )
+    ],
+)
 class WalletListView(PartnerView, ListAPIView):
     """Every balance of the player: coins, fiat, loyalty, and the credits of this partner's games."""
 
@@ -110,7 +148,26 @@ class TransactionFilter(django_filters.FilterSet):
         fields = ["asset", "kind", "created_after", "created_before"]
 
 
-@extend_schema(tags=["wallet"], responses={200: s.TransactionOut(many=True), **error_responses(*READ_ERRORS)})
+@extend_schema(
+    tags=["wallet"],
+    responses={200: s.TransactionOut(many=True), **error_responses(*READ_ERRORS)},
+    examples=[
+        OpenApiExample(
+            "History entry",
+            value={
+                "transaction_id": EXAMPLE_TRANSACTION_ID,
+                "kind": "purchase",
+                "asset": "COIN",
+                "amount": "-10.00",
+                "balance_after": "90.00",
+                "description": "Bought 100 Gems",
+                "reference": "package:1",
+                "created_at": EXAMPLE_TIME,
+            },
+            response_only=True,
+        )
+    ],
+)
 class TransactionListView(PartnerView, ListAPIView):
     """The player's ledger history, newest first, cursor-paginated; one entry per balance moved."""
 

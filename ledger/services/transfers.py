@@ -4,6 +4,10 @@
 order, checks limits, updates stored balances and bulk-inserts the postings, all
 in one transaction. Gifts, reversals, adjustments and the games, loyalty and
 billing services above are built on it.
+
+On PostgreSQL the write itself runs in `pg_posting` (four round trips, idempotency settled by
+ON CONFLICT); elsewhere (the SQLite demo) in `_post_once` through the ORM. Both keep the same
+order: lock in id order, frozen and funds checks, then one write of transfer, balances and postings.
 """
 
 import hashlib

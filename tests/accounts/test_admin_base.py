@@ -11,7 +11,7 @@ from django.test import RequestFactory
 from accounts.admin_base import PlatformModelAdmin
 from accounts.models import AuditEntry
 from accounts.services import sync_roles
-from games.models import CreditType, Game, Studio
+from games.models import CreditType, Game, Package, Studio
 from tests.factories.accounts import StaffProfileFactory, SuperUserFactory
 from tests.factories.games import CreditTypeFactory, GameFactory
 
@@ -164,3 +164,41 @@ def test_audit_table_refuses_update_and_delete_in_the_database():
         AuditEntry.objects.filter(pk=entry.pk).update(action="y")
     with pytest.raises(InternalError), transaction.atomic():
         AuditEntry.objects.filter(pk=entry.pk).delete()
+
+
+def test_inline_changes_and_deletions_are_audited(site, world):
+    from accounts.admin_base import PlatformTabularInline
+    from tests.factories.games import PackageFactory
+
+    class PackageInline(PlatformTabularInline):
+        model = Package
+        fields = ("label",)
+
+    package, doomed = PackageFactory(credit_type=world["my_credit"]), PackageFactory(credit_type=world["my_credit"])
+    game = world["mine"]
+    root = SuperUserFactory()
+    request = request_for(root, "post")
+    formset_class = PackageInline(Game, site).get_formset(request, game)
+    prefix = formset_class.get_default_prefix()
+    rows = list(game.packages.order_by("pk"))
+    data = {
+        f"{prefix}-TOTAL_FORMS": str(len(rows)),
+        f"{prefix}-INITIAL_FORMS": str(len(rows)),
+        f"{prefix}-MIN_NUM_FORMS": "0",
+        f"{prefix}-MAX_NUM_FORMS": "1000",
+    }
+    for i, row in enumerate(rows):
+        data[f"{prefix}-{i}-id"] = str(row.pk)
+        data[f"{prefix}-{i}-game"] = str(game.pk)
+        data[f"{prefix}-{i}-label"] = "Renamed" if row.pk == package.pk else row.label
+        if row.pk == doomed.pk:
+            data[f"{prefix}-{i}-DELETE"] = "on"
+    formset = formset_class(data=data, files={}, instance=game, prefix=prefix)
+    assert formset.is_valid(), formset.errors
+    old_label = package.label
+    site._registry[Game].save_formset(request, None, formset, True)
+
+    changed = AuditEntry.objects.get(action="change", object_id=str(package.pk))
+    assert changed.before["label"] == old_label and changed.after["label"] == "Renamed"
+    deleted = AuditEntry.objects.get(action="delete", object_id=str(doomed.pk))
+    assert deleted.after is None and deleted.before["label"] == doomed.label and deleted.actor == root

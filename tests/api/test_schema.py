@@ -73,6 +73,8 @@ def test_api_conforms_to_its_schema(case, live):
     for name in ("game_id", "session_id", "bet_id"):
         if case.path_parameters and name in case.path_parameters and uuid.uuid4().int % 2:
             case.path_parameters[name] = live[name]
+    # A generated Host header only meets Django's ALLOWED_HOSTS check (an HTML 400 before any API code).
+    case.headers = {name: value for name, value in (case.headers or {}).items() if name.lower() != "host"}
     token = live["cc"] if case.path.endswith("/credits/grant/") else live["player"]
     headers = {"Authorization": f"Bearer {token}"}
     if case.method.upper() == "POST":
