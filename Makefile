@@ -39,8 +39,11 @@ run: $(VENV)/.installed-runtime
 	@echo "Health:           http://$(HOST):$(PORT)/healthz"
 	$(DEMO_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
+# Two workers (pytest-xdist), each with its own test database; PYTEST_WORKERS=0 runs in one process.
+PYTEST_WORKERS ?= 2
+
 test: $(VENV)/.installed-dev
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 worker: $(VENV)/.installed-runtime
 	@[ -n "$$REDIS_URL" ] || echo "REDIS_URL is not set: tasks already run in-process, a worker has nothing to do." >&2

@@ -12,6 +12,7 @@ It carries the rules that hold in every changelist, form and action:
 
 import functools
 
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import Model
@@ -21,6 +22,7 @@ from unfold.admin import ModelAdmin, StackedInline, TabularInline
 
 from accounts.audit import raw_state, snapshot
 from accounts.models import StaffRole
+from nodebyte_platform.errors import DomainError
 
 STUDIO_MODEL_LABEL = "games.Studio"
 # Objects read for a change form are snapshotted here (per request) so that log_change can
@@ -307,3 +309,17 @@ class PlatformTabularInline(StudioScopedMixin, TabularInline):
 
 class PlatformStackedInline(StudioScopedMixin, StackedInline):
     extra = 0
+
+
+def run_service(modeladmin, request, queryset, call, done: str) -> None:
+    """Apply `call(obj)` to each selected row of an admin action; report the successes and
+    each refusal with its stable code, so one bad row never hides what happened to the others."""
+    succeeded = 0
+    for obj in queryset:
+        try:
+            call(obj)
+            succeeded += 1
+        except DomainError as exc:
+            modeladmin.message_user(request, f"{obj}: {exc.message} ({exc.code})", messages.ERROR)
+    if succeeded:
+        modeladmin.message_user(request, f"{succeeded} {done}.", messages.SUCCESS)

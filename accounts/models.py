@@ -35,6 +35,13 @@ class User(AbstractUser):
             models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
             models.UniqueConstraint(Lower("username"), name="accounts_user_username_ci_unique"),
         ]
+        # The admin filters people by these flags and by sign-up date.
+        indexes = [
+            models.Index(fields=["is_active"], name="accounts_user_active_idx"),
+            models.Index(fields=["is_staff"], name="accounts_user_staff_idx"),
+            models.Index(fields=["is_superuser"], name="accounts_user_superuser_idx"),
+            models.Index(fields=["date_joined"], name="accounts_user_joined_idx"),
+        ]
 
     def __str__(self):
         return self.username
@@ -58,12 +65,12 @@ class Customer(models.Model):
     player_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     nickname = models.CharField(max_length=40, blank=True)
     full_name = models.CharField(max_length=100, blank=True)
-    gender = models.CharField(max_length=8, choices=Gender.choices, blank=True)
+    gender = models.CharField(max_length=8, choices=Gender.choices, blank=True, db_index=True)
     avatar = models.FileField(upload_to="avatars/", blank=True)
     vip = models.CharField(max_length=16, choices=VipLevel.choices, null=True, blank=True)
     referral_code = models.CharField(max_length=64, unique=True)
     inviter = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="invitees")
-    onboarding_completed = models.BooleanField(default=False)
+    onboarding_completed = models.BooleanField(default=False, db_index=True)
     pterodactyl_id = models.PositiveIntegerField(null=True, blank=True, unique=True)
     virtfusion_id = models.PositiveIntegerField(null=True, blank=True, unique=True)
     is_archived = models.BooleanField(default=False)
@@ -103,8 +110,8 @@ class StaffProfile(models.Model):
     role = models.CharField(max_length=16, choices=StaffRole.choices)
     # A string reference: accounts sits below games, so it never imports it.
     studio = models.ForeignKey("games.Studio", on_delete=models.PROTECT, null=True, blank=True, related_name="staff")
-    is_archived = models.BooleanField(default=False)
-    created_at = models.DateTimeField(auto_now_add=True)
+    is_archived = models.BooleanField(default=False, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -155,7 +162,7 @@ class Partner(models.Model):
     type = models.CharField(max_length=16, choices=PlatformType.choices, blank=True)
     description = models.TextField(blank=True)
     status = models.CharField(max_length=16, choices=PartnerStatus.choices, default=PartnerStatus.ACTIVE)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -189,6 +196,11 @@ class PartnerApplication(AbstractApplication):
 
     class Meta(AbstractApplication.Meta):
         swappable = "OAUTH2_PROVIDER_APPLICATION_MODEL"
+        indexes = [
+            models.Index(fields=["authorization_grant_type"], name="accounts_app_grant_type_idx"),
+            models.Index(fields=["client_type"], name="accounts_app_client_type_idx"),
+            models.Index(fields=["created"], name="accounts_app_created_idx"),
+        ]
 
     def save(self, *args, **kwargs):
         # Client secrets are stored hashed, always: nothing on the platform verifies HS256 ID tokens.
@@ -214,7 +226,7 @@ class AuditEntry(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="audit_entries"
     )
-    action = models.CharField(max_length=100, help_text="add, change, delete or action:<name>.")
+    action = models.CharField(max_length=100, help_text="add, change, delete or action:<name>.", db_index=True)
     content_type = models.ForeignKey("contenttypes.ContentType", on_delete=models.PROTECT, related_name="+")
     object_id = models.CharField(max_length=64)
     object_repr = models.CharField(max_length=200)

@@ -1,29 +1,14 @@
 """Staff pages of billing. Invoices, payments and withdrawals are born in services and
 change state only through admin actions that call billing.services."""
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from accounts.admin_base import PlatformModelAdmin, PlatformTabularInline
+from accounts.admin_base import PlatformModelAdmin, PlatformTabularInline, run_service
 from billing import services
-from billing.errors import BillingError
 from billing.models import AutoTopUp, Invoice, InvoiceItem, Payment, Product, Subscription, Withdrawal
-from ledger.errors import LedgerError
 
 CUSTOMER_SEARCH = ("customer__nickname", "customer__user__username", "customer__user__email")
-
-
-def run_service(modeladmin, request, queryset, call, done: str) -> None:
-    """Apply `call(obj)` to each selected row; report successes and each refusal with its code."""
-    succeeded = 0
-    for obj in queryset:
-        try:
-            call(obj)
-            succeeded += 1
-        except (BillingError, LedgerError) as exc:
-            modeladmin.message_user(request, f"{obj}: {exc.message} ({exc.code})", messages.ERROR)
-    if succeeded:
-        modeladmin.message_user(request, f"{succeeded} {done}.", messages.SUCCESS)
 
 
 class ServiceOnlyAdmin(PlatformModelAdmin):

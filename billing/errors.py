@@ -1,14 +1,11 @@
 """Domain errors of billing. Each carries a stable `code` that the API and admin show."""
 
+from nodebyte_platform.errors import DomainError
 
-class BillingError(Exception):
+
+class BillingError(DomainError):
     code = "billing_error"
     http_status = 400
-
-    def __init__(self, message: str, *, details: dict | None = None):
-        super().__init__(message)
-        self.message = message
-        self.details = details or {}
 
 
 class InvalidState(BillingError):

@@ -187,11 +187,10 @@ class TransferAdmin(ReadOnlyAdmin):
 @admin.register(Posting)
 class PostingAdmin(ReadOnlyAdmin):
     list_display = ("id", "transfer", "wallet", "amount", "balance_after", "created_at")
-    list_filter = ("wallet__asset__kind", "created_at")
+    list_filter = ("wallet__asset__kind",)
     search_fields = ("=transfer__public_id", "wallet__owner__username", "wallet__system_code")
     list_select_related = ("transfer", "wallet__asset", "wallet__owner")
     raw_id_fields = ("transfer", "wallet")
-    date_hierarchy = "created_at"
     money_fields = ("amount", "balance_after")
     paginator = LargeTablePaginator
 

@@ -1,14 +1,11 @@
 """Domain errors of the ledger. Each carries a stable `code` that the API and admin show."""
 
+from nodebyte_platform.errors import DomainError
 
-class LedgerError(Exception):
+
+class LedgerError(DomainError):
     code = "ledger_error"
     http_status = 400
-
-    def __init__(self, message: str, *, details: dict | None = None):
-        super().__init__(message)
-        self.message = message
-        self.details = details or {}
 
 
 class InvalidAmount(LedgerError):

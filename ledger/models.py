@@ -77,7 +77,7 @@ class Asset(models.Model):
     kind = models.CharField(max_length=16, choices=AssetKind.choices)
     precision = models.PositiveSmallIntegerField(help_text="Decimal places an amount may carry.")
     label = models.CharField(max_length=64)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
         ordering = ["code"]
@@ -114,11 +114,12 @@ class Wallet(models.Model):
     tracks_balance = models.BooleanField(
         default=True,
         help_text="Hot system wallets keep no stored balance: theirs is the sum of their postings.",
+        db_index=True,
     )
-    allow_negative = models.BooleanField(default=False)
+    allow_negative = models.BooleanField(default=False, db_index=True)
     # seed 003 wallets.average_minute_cost: the typical price of a metered minute for this wallet.
     average_minute_cost = models.DecimalField(**AMOUNT, null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     last_updated = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -263,7 +264,7 @@ class FrozenOwner(models.Model):
     frozen_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     def __str__(self):
         return f"{self.user} frozen: {self.reason}"
@@ -348,8 +349,10 @@ class ReconciliationRun(models.Model):
 
     started_at = models.DateTimeField(db_index=True)
     finished_at = models.DateTimeField(null=True, blank=True)
-    status = models.CharField(max_length=16, choices=ReconciliationStatus.choices, default=ReconciliationStatus.RUNNING)
-    trigger = models.CharField(max_length=32, default="manual", help_text="beat, command, admin, manual")
+    status = models.CharField(
+        max_length=16, choices=ReconciliationStatus.choices, default=ReconciliationStatus.RUNNING, db_index=True
+    )
+    trigger = models.CharField(max_length=32, default="manual", help_text="beat, command, admin, manual", db_index=True)
     transfers_checked = models.PositiveIntegerField(default=0)
     wallets_checked = models.PositiveIntegerField(default=0)
     findings_count = models.PositiveIntegerField(default=0)
@@ -377,7 +380,7 @@ class ReconciliationFinding(models.Model):
     """One broken invariant found by a run; accounting marks it resolved once explained."""
 
     run = models.ForeignKey(ReconciliationRun, on_delete=models.CASCADE, related_name="findings")
-    kind = models.CharField(max_length=32, choices=FindingKind.choices)
+    kind = models.CharField(max_length=32, choices=FindingKind.choices, db_index=True)
     wallet = models.ForeignKey(Wallet, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     transfer = models.ForeignKey(Transfer, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     asset = models.ForeignKey(Asset, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
@@ -387,7 +390,7 @@ class ReconciliationFinding(models.Model):
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True, db_index=True)
     resolution_note = models.TextField(blank=True)
 
     class Meta:

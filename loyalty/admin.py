@@ -1,29 +1,14 @@
 """Staff pages of the loyalty program. Computed rows (metrics, grants, signals) are read-only;
 every change goes through loyalty.services."""
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from accounts.admin_base import PlatformModelAdmin
-from ledger.errors import LedgerError
+from accounts.admin_base import PlatformModelAdmin, run_service
 from loyalty import services
-from loyalty.errors import LoyaltyError
 from loyalty.models import AbuseSignal, PlayerMetrics, PlayerProfile, RewardGrant, RewardRule, Tier
 
 CUSTOMER_SEARCH = ("customer__nickname", "customer__user__username", "customer__user__email")
-
-
-def run_service(modeladmin, request, queryset, call, done: str) -> None:
-    """Apply `call(obj)` to each selected row; report successes and each refusal with its code."""
-    succeeded = 0
-    for obj in queryset:
-        try:
-            call(obj)
-            succeeded += 1
-        except (LoyaltyError, LedgerError) as exc:
-            modeladmin.message_user(request, f"{obj}: {exc.message} ({exc.code})", messages.ERROR)
-    if succeeded:
-        modeladmin.message_user(request, f"{succeeded} {done}.", messages.SUCCESS)
 
 
 class ReadOnlyAdminMixin:

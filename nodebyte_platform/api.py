@@ -21,7 +21,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
-from ledger.errors import LedgerError
+from nodebyte_platform.errors import DomainError
 
 # --- Errors -------------------------------------------------------------------------
 
@@ -76,7 +76,7 @@ def exception_handler(exc, context):
     # Imported here: this module is named in DEFAULT_PERMISSION_CLASSES, which rest_framework.views loads.
     from rest_framework.views import set_rollback
 
-    if isinstance(exc, LedgerError):
+    if isinstance(exc, DomainError):
         set_rollback()
         return Response(error_body(exc.code, exc.message, exc.details), status=exc.http_status)
     if isinstance(exc, Http404):

@@ -27,8 +27,9 @@ def _require(name: str) -> None:
 
 
 if DEBUG:
-    SECRET_KEY = env("SECRET_KEY", default="django-insecure-demo-only-never-in-production")
-    ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
+    # `or`: a variable that is set but empty still falls back to the demo value.
+    SECRET_KEY = env("SECRET_KEY", default="") or "django-insecure-demo-only-never-in-production"
+    ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[]) or ["localhost", "127.0.0.1", "[::1]", "testserver"]
 else:
     SECRET_KEY = env("SECRET_KEY", default="")
     if not SECRET_KEY:
@@ -38,6 +39,9 @@ else:
         _require("ALLOWED_HOSTS")
 
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# Old keys, newest first, during a rotation: sessions, signed tokens and the
+# encrypted fields (whose keys derive from SECRET_KEY) stay readable.
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 
 # Secrets at rest (django-fernet-encrypted-fields). Rotating: prepend a new salt.
 SALT_KEY = env.list("FIELD_ENCRYPTION_SALTS", default=["nodebyte-field-salt-v1"])
@@ -138,7 +142,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env("REDIS_URL", default="")
 
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # A Redis that stops answering must fail fast, not hang every request.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

@@ -7,7 +7,7 @@ is write-only (stored encrypted, never shown back in clear).
 from django import forms
 from django.contrib import admin, messages
 
-from accounts.admin_base import LargeTablePaginator, PlatformModelAdmin, PlatformTabularInline
+from accounts.admin_base import LargeTablePaginator, PlatformModelAdmin, PlatformTabularInline, run_service
 from support import services
 from support.errors import SupportError
 from support.models import (
@@ -20,19 +20,6 @@ from support.models import (
 )
 
 CUSTOMER_SEARCH = ("customer__nickname", "customer__user__username", "customer__user__email")
-
-
-def run_service(modeladmin, request, queryset, call, done: str) -> None:
-    """Apply `call(obj)` to each selected row; report successes and each refusal with its code."""
-    succeeded = 0
-    for obj in queryset:
-        try:
-            call(obj)
-            succeeded += 1
-        except SupportError as exc:
-            modeladmin.message_user(request, f"{obj}: {exc.message} ({exc.code})", messages.ERROR)
-    if succeeded:
-        modeladmin.message_user(request, f"{succeeded} {done}.", messages.SUCCESS)
 
 
 class TicketReplyInline(PlatformTabularInline):

@@ -105,6 +105,7 @@ def test_changelist_queries_do_not_grow_with_rows(superuser_client, model, model
 def leading_indexed_fields(model) -> set:
     """Fields a lookup can use an index for: indexed, unique, FK, or first column of an index/unique."""
     fields = {f.name for f in model._meta.concrete_fields if f.db_index or f.unique or f.primary_key or f.is_relation}
+    fields |= {f.name for f in model._meta.many_to_many}  # the through table is indexed on both keys
     fields |= {index.fields[0].lstrip("-") for index in model._meta.indexes if index.fields}
     fields |= {c.fields[0] for c in model._meta.constraints if getattr(c, "fields", None)}
     return fields

@@ -26,8 +26,8 @@ def test_every_entry_drops_runs_a_stopped_worker_never_picked_up(entry_name):
 
 
 # Beat calls close_old_connections(), which closes a connection found inside a transaction: so no
-# wrapping test transaction here; serialized_rollback reloads the migrations' base data first.
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+# wrapping test transaction here (post_migrate handlers restore the base data after each flush).
+@pytest.mark.django_db(transaction=True)
 def test_beat_writes_the_schedule_into_its_tables():
     DatabaseScheduler(app=app)  # what `celery beat` does at start
     stored = {task.name: task.task for task in PeriodicTask.objects.all()}

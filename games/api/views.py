@@ -5,8 +5,12 @@ Who reaches what: a partner application reaches only its own studio's games (oth
 need an Idempotency-Key and are replayed from the first response.
 """
 
+from datetime import UTC
+
 import django_filters
+from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django_filters.fields import IsoDateTimeField
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import status
@@ -137,11 +141,29 @@ class WalletListView(PartnerView, ListAPIView):
         return selectors.player_wallets(user=self.request.auth.user_id, studio_id=studio_id_of(self.request))
 
 
+class UtcIsoDateTimeField(IsoDateTimeField):
+    """An ISO 8601 moment, normalised to UTC: PostgreSQL refuses offsets beyond ±15:59, and a
+    partner's odd offset must answer a validation error, not a database error."""
+
+    def to_python(self, value):
+        moment = super().to_python(value)
+        if moment is None or moment.tzinfo is None:
+            return moment
+        try:
+            return moment.astimezone(UTC)
+        except OverflowError:
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+
+
+class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = UtcIsoDateTimeField
+
+
 class TransactionFilter(django_filters.FilterSet):
     asset = django_filters.CharFilter(field_name="wallet__asset__code", help_text="Asset code, e.g. COIN.")
     kind = django_filters.ChoiceFilter(field_name="transfer__kind", choices=TransferKind.choices)
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_after = UtcIsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = UtcIsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
 
     class Meta:
         model = Posting

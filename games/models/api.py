@@ -20,7 +20,11 @@ class ApiIdempotencyRecord(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["application", "key"], name="games_api_idempotency_app_key_unique"),
         ]
-        indexes = [models.Index(fields=["created_at"], name="games_api_idem_created_idx")]
+        indexes = [
+            models.Index(fields=["created_at"], name="games_api_idem_created_idx"),
+            models.Index(fields=["method"], name="games_api_idem_method_idx"),
+            models.Index(fields=["status_code"], name="games_api_idem_status_idx"),
+        ]
 
     def __str__(self):
         return f"{self.method} {self.path} [{self.key}]"

@@ -11,7 +11,7 @@ from ledger.models import AMOUNT
 
 class Studio(models.Model):
     name = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -40,7 +40,7 @@ class Game(models.Model):
     type = models.CharField(max_length=50, choices=GameType.choices, default=GameType.OTHER)
     metadata = models.JSONField(default=dict, blank=True)
     is_active = models.BooleanField(default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -64,7 +64,7 @@ class CreditType(models.Model):
     exchange_rate = models.PositiveIntegerField(help_text="Credits per coin.")
     icon = models.FileField(upload_to="credit_icons/", blank=True)
     expiry_days = models.PositiveIntegerField(null=True, blank=True, help_text="Credits expire this long after grant.")
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()
 
@@ -90,7 +90,7 @@ class Package(models.Model):
     gcoin_value = models.DecimalField(**AMOUNT)
     icon = models.FileField(upload_to="package_icons/", blank=True)
     is_active = models.BooleanField(default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()
 

@@ -19,7 +19,7 @@ class PanelMirror(models.Model):
 
     panel_type = models.CharField(max_length=16, choices=PanelType.choices, default=PanelType.PTERODACTYL)
     external_id = models.PositiveIntegerField(null=True, blank=True, help_text="Id of this row in the panel.")
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -49,7 +49,7 @@ class Node(PanelMirror):
     name = models.CharField(max_length=191)
     fqdn = models.CharField(max_length=255)
     scheme = models.CharField(max_length=8, default="https")
-    is_public = models.BooleanField(default=True)
+    is_public = models.BooleanField(default=True, db_index=True)
     is_maintenance = models.BooleanField(default=False)
     memory = models.PositiveIntegerField(help_text="MiB")
     memory_overallocate = models.IntegerField(default=0)
@@ -124,8 +124,8 @@ class EggVariable(PanelMirror):
     description = models.TextField(blank=True)
     env_variable = models.CharField(max_length=191)
     default_value = models.TextField(blank=True)
-    user_viewable = models.BooleanField(default=True)
-    user_editable = models.BooleanField(default=False)
+    user_viewable = models.BooleanField(default=True, db_index=True)
+    user_editable = models.BooleanField(default=False, db_index=True)
     rules = models.CharField(max_length=255, blank=True)
 
     class Meta:
@@ -274,8 +274,8 @@ class ServerBackup(PanelMirror):
     name = models.CharField(max_length=191)
     size_bytes = models.PositiveBigIntegerField(default=0)
     checksum = models.CharField(max_length=191, blank=True)
-    is_successful = models.BooleanField(default=False)
-    is_locked = models.BooleanField(default=False)
+    is_successful = models.BooleanField(default=False, db_index=True)
+    is_locked = models.BooleanField(default=False, db_index=True)
     completed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -41,7 +41,7 @@ class GameSession(models.Model):
     # seed 003: content played on a partner platform
     content_id = models.CharField(max_length=255, blank=True)
     content_title = models.CharField(max_length=255, blank=True)
-    platform = models.CharField(max_length=100, blank=True)
+    platform = models.CharField(max_length=100, blank=True, db_index=True)
     # metered play: the asset charged, price per started minute and the amount held back
     asset = models.ForeignKey("ledger.Asset", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     price_per_minute = models.DecimalField(**AMOUNT, null=True, blank=True)
@@ -52,7 +52,7 @@ class GameSession(models.Model):
     started_at = models.DateTimeField(default=timezone.now)
     ended_at = models.DateTimeField(null=True, blank=True)
     duration_seconds = models.PositiveIntegerField(null=True, blank=True)
-    result = models.CharField(max_length=20, choices=SessionResult.choices, blank=True)
+    result = models.CharField(max_length=20, choices=SessionResult.choices, blank=True, db_index=True)
     score = models.DecimalField(**AMOUNT, null=True, blank=True)
     status = FSMField(max_length=20, choices=SessionStatus.choices, default=SessionStatus.IN_PROGRESS, protected=True)
     metadata = models.JSONField(default=dict, blank=True)
@@ -139,7 +139,7 @@ class Bet(models.Model):
     choice = models.CharField(max_length=100, blank=True)
     placed_at = models.DateTimeField(default=timezone.now)
     status = FSMField(max_length=16, choices=BetStatus.choices, default=BetStatus.PLACED, protected=True)
-    outcome = models.CharField(max_length=20, choices=BetOutcome.choices, blank=True)
+    outcome = models.CharField(max_length=20, choices=BetOutcome.choices, blank=True, db_index=True)
     payout = models.DecimalField(**AMOUNT, default=0)
     is_successful = models.BooleanField(null=True, blank=True)
     settled_at = models.DateTimeField(null=True, blank=True)

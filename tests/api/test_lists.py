@@ -85,7 +85,7 @@ def test_throttling_is_per_application(world, api, settings):
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_concurrent_purchases_by_one_player_never_overdraw(world):
     token = world.a.player(world.alice)
     fund(world.alice, "5.00")  # 105.00 coins: 10 purchases of 10.00 fit, the 11th does not
@@ -119,7 +119,7 @@ def test_concurrent_purchases_by_one_player_never_overdraw(world):
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_concurrent_replays_of_one_key_post_once(world):
     token = world.a.player(world.alice)
     path = f"/api/v1/games/{world.a.game.guid}/purchases/"

@@ -15,7 +15,7 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "api-walkthrough.md"
 @pytest.mark.skipif(
     not all(shutil.which(tool) for tool in ("curl", "jq", "openssl", "bash")), reason="needs curl, jq, openssl"
 )
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_walkthrough_gets_a_token_and_buys_a_package(live_server, settings):
     # `make run` serves with DEBUG on: plain-http cookies and redirect URIs, unhashed static files.
     settings.CSRF_COOKIE_SECURE = settings.SESSION_COOKIE_SECURE = False

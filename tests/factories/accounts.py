@@ -4,14 +4,30 @@ Players go through `accounts.services.register_customer`, so every Customer has 
 referral code and an empty COIN wallet, exactly as a real sign-up leaves it.
 """
 
+import functools
+
 import factory
 from allauth.account.models import EmailAddress
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.contrib.contenttypes.models import ContentType
 
 from accounts.models import Partner, PartnerApplication, PartnerKind, StaffProfile, StaffRole, User
 
 DEFAULT_PASSWORD = "correct-horse-battery-staple-42"
+
+
+@functools.cache
+def default_password_hash() -> str:
+    """Argon2 is slow on purpose; hash the shared test password once per process, not per user."""
+    return make_password(DEFAULT_PASSWORD)
+
+
+def _set_default_password(user, create, extracted, **kwargs):
+    if extracted is None:
+        user.password = default_password_hash()
+    else:
+        user.set_password(extracted)
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -24,7 +40,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     username = factory.Sequence(lambda n: f"user{n}")
     email = factory.LazyAttribute(lambda o: f"{o.username}@example.com")
-    password = factory.PostGenerationMethodCall("set_password", DEFAULT_PASSWORD)
+    password = factory.PostGeneration(_set_default_password)
     is_active = True
 
     @factory.post_generation

@@ -10,7 +10,20 @@ from decimal import Decimal
 import factory
 
 from ledger import services
-from ledger.models import Asset, AssetKind, Posting, SystemWallet, Transfer, TransferKind, Wallet
+from ledger.models import (
+    AdjustmentRequest,
+    Asset,
+    AssetKind,
+    FindingKind,
+    FrozenOwner,
+    Posting,
+    ReconciliationFinding,
+    ReconciliationRun,
+    SystemWallet,
+    Transfer,
+    TransferKind,
+    Wallet,
+)
 
 USER = "tests.factories.accounts.UserFactory"
 
@@ -99,4 +112,73 @@ class PostingFactory(factory.django.DjangoModelFactory):
         return transfer.postings.filter(wallet__owner__isnull=False).select_related("wallet__asset").get()
 
 
-__all__ = ["AssetFactory", "PostingFactory", "TransferFactory", "WalletFactory", "coin"]
+class FrozenOwnerFactory(factory.django.DjangoModelFactory):
+    """A user whose wallets are frozen, through `set_wallets_frozen`."""
+
+    class Meta:
+        model = FrozenOwner
+
+    user = factory.SubFactory(USER)
+    reason = "Fraud hold"
+
+    @classmethod
+    def _create(cls, model_class, *args, user=None, reason="", **kwargs):
+        services.set_wallets_frozen(user=user, frozen=True, reason=reason, by=kwargs.get("frozen_by"))
+        return FrozenOwner.objects.get(user=user)
+
+
+class AdjustmentRequestFactory(factory.django.DjangoModelFactory):
+    """A staff adjustment through `adjust_balance`: posted at once unless above the approval threshold."""
+
+    class Meta:
+        model = AdjustmentRequest
+
+    user = factory.SubFactory(USER)
+    asset = factory.LazyFunction(coin)
+    amount = Decimal("5.00")
+    reason = "Goodwill credit"
+    created_by = factory.SubFactory(USER, is_staff=True)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        return services.adjust_balance(**kwargs)
+
+
+class ReconciliationRunFactory(factory.django.DjangoModelFactory):
+    """A finished reconciliation run over whatever the ledger holds."""
+
+    class Meta:
+        model = ReconciliationRun
+
+    trigger = "manual"
+
+    @classmethod
+    def _create(cls, model_class, *args, trigger="manual", **kwargs):
+        return services.reconcile_ledger(trigger=trigger)
+
+
+class ReconciliationFindingFactory(factory.django.DjangoModelFactory):
+    """A balance mismatch as a run records it (findings are plain rows the run writes)."""
+
+    class Meta:
+        model = ReconciliationFinding
+
+    run = factory.SubFactory(ReconciliationRunFactory)
+    kind = FindingKind.BALANCE_MISMATCH
+    wallet = factory.SubFactory(WalletFactory)
+    asset = factory.LazyAttribute(lambda o: o.wallet.asset)
+    expected = Decimal("10.0000")
+    actual = Decimal("12.0000")
+
+
+__all__ = [
+    "AdjustmentRequestFactory",
+    "AssetFactory",
+    "FrozenOwnerFactory",
+    "PostingFactory",
+    "ReconciliationFindingFactory",
+    "ReconciliationRunFactory",
+    "TransferFactory",
+    "WalletFactory",
+    "coin",
+]

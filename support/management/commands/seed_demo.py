@@ -8,20 +8,28 @@ nothing. Prints the demo logins at the end.
 """
 
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
 from accounts import services as account_services
 from accounts.models import Customer, PartnerApplication, StaffProfile, StaffRole
+from billing import services as billing_services
+from billing.models import Invoice, Payment, PaymentKind, Withdrawal, WithdrawalMethod
 from games import services as game_services
 from games.models import CreditType, Game, Package, Studio
 from games.services.catalog import create_studio
 from ledger.models import Asset, TransferKind
 from ledger.services import issue
+from loyalty import services as loyalty_services
+from loyalty.models import AbuseSignal, CurrencyType, RewardGrant, RewardType
 from nodebyte_platform.schedule import sync_beat_schedule
+from support import services as support_services
+from support.models import Ticket, TicketCategory
 
 INITIATOR = "system:seed_demo"
 STUDIO_NAME = "Pixel Forge"
@@ -91,6 +99,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             studio = self.seed_catalog()
             logins = self.seed_staff(studio) + self.seed_players() + self.seed_partner(studio)
+            self.seed_activity()
             entries = sync_beat_schedule()
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({entries} scheduled jobs)."))
         self.print_logins(logins)
@@ -199,6 +208,81 @@ class Command(BaseCommand):
                 "api", PLAYER_APP_CLIENT_ID, PLAYER_APP_CLIENT_SECRET, "partner: authorization code + PKCE (players)"
             ),
         ]
+
+    # --- loyalty, billing and support activity ---------------------------------------
+
+    def seed_activity(self) -> None:
+        """A little of everything staff handle, so each back-office list has rows to show.
+
+        Each step runs only when its rows are absent, so a second run adds nothing.
+        """
+        eur = Asset.objects.get(code="EUR")
+        players = {
+            c.user.username: c
+            for c in Customer.objects.select_related("user").filter(
+                user__username__in=[username for username, *_ in PLAYERS]
+            )
+        }
+        alice, bob = players["alice"], players["bob"]
+        support_user = StaffProfile.objects.select_related("user").get(user__username="support").user
+
+        for customer in players.values():
+            loyalty_services.ensure_player_profile(customer=customer)
+        if not RewardGrant.objects.filter(customer=alice).exists():
+            loyalty_services.issue_reward(
+                customer=alice,
+                reward_type=RewardType.LOYALTY_POINTS,
+                amount=Decimal("250"),
+                currency_type=CurrencyType.LP,
+                metadata={"source": "seed_demo", "why": "welcome bonus"},
+            )
+        if not AbuseSignal.objects.filter(customer=bob).exists():
+            loyalty_services.record_abuse_signal(
+                customer=bob,
+                signal_type="shared_device",
+                severity=4,
+                description="Two accounts signed in from one device within an hour.",
+            )
+
+        if not Payment.objects.filter(customer=alice).exists():
+            payment = billing_services.create_payment(
+                customer=alice,
+                amount=Decimal("50.00"),
+                currency=eur,
+                type=PaymentKind.TOPUP,
+                gateway_reference="seed-demo-alice-topup",
+                description="Demo top-up",
+            )
+            billing_services.complete_payment(payment=payment)
+        if not Withdrawal.objects.filter(customer=alice).exists():
+            billing_services.request_withdrawal(
+                customer=alice,
+                amount=Decimal("10.00"),
+                currency=eur,
+                method=WithdrawalMethod.PAYPAL,
+                paypal_email=demo_email("alice"),
+            )
+        if not Invoice.objects.filter(customer=bob).exists():
+            billing_services.create_invoice(
+                customer=bob,
+                currency=eur,
+                items=[{"description": "Game server, 4 GiB (monthly)", "unit_price": Decimal("9.99")}],
+                due_at=timezone.now() + timedelta(days=7),
+            )
+
+        if not Ticket.objects.filter(customer=bob).exists():
+            ticket = support_services.open_ticket(
+                customer=bob,
+                subject="My invoice shows the wrong plan",
+                message="I ordered the 2 GiB server but the invoice says 4 GiB.",
+                category=TicketCategory.BILLING,
+            )
+            support_services.add_ticket_reply(
+                ticket=ticket,
+                author=support_user,
+                message="Checked the order: it was 4 GiB. Explain the upgrade path to the customer.",
+                is_internal=True,
+            )
 
     # --- output --------------------------------------------------------------------
 

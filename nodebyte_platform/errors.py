@@ -1,0 +1,13 @@
+"""The one base of every refused operation, so the admin and the API render all of them alike."""
+
+
+class DomainError(Exception):
+    """A refusal with a stable `code` (shown to staff and partners) and an HTTP status for the API."""
+
+    code = "domain_error"
+    http_status = 400
+
+    def __init__(self, message: str, *, details: dict | None = None):
+        super().__init__(message)
+        self.message = message
+        self.details = details or {}
