@@ -390,6 +390,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    # django-axes announces its configuration at INFO on every start; keep its warnings only.
+    "loggers": {"axes": {"level": "WARNING"}},
 }
 
 # --- Admin theme --------------------------------------------------------------------
