@@ -10,7 +10,6 @@ import time
 
 from django.core.cache.backends.redis import RedisCache
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.db import IntegrityError, transaction
 from django.http import Http404
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse
 from oauth2_provider.contrib.rest_framework import TokenHasScope
@@ -274,36 +273,20 @@ def _replay(record, fingerprint: str) -> Response:
 
 
 def idempotent(request, handler) -> Response:
-    """Run `handler() -> (status, body)` once per (application, Idempotency-Key).
+    """Run `handler(key) -> (status, body)` once per (application, Idempotency-Key); a replay
+    answers the first response, a different request under the same key 409."""
+    from games.services.idempotency import run_once
 
-    The record is inserted before the work and in the same transaction, so a concurrent
-    twin waits on the unique index and then replays; an error rolls both back, so a
-    failed request may be retried with its key.
-    """
-    from games.models import ApiIdempotencyRecord
-
-    key = idempotency_key_of(request)
-    application = request.auth.application
     fingerprint = _fingerprint(request)
-    record = ApiIdempotencyRecord.objects.filter(application=application, key=key).first()
+    record, status_code, body = run_once(
+        application=request.auth.application,
+        key=idempotency_key_of(request),
+        fingerprint=fingerprint,
+        method=request.method,
+        path=request.path,
+        handler=handler,
+    )
     if record is not None:
-        return _replay(record, fingerprint)
-    try:
-        with transaction.atomic():
-            record = ApiIdempotencyRecord.objects.create(
-                application=application,
-                key=key,
-                fingerprint=fingerprint,
-                method=request.method,
-                path=request.path[:255],
-                status_code=0,
-            )
-            status_code, body = handler(key)
-            ApiIdempotencyRecord.objects.filter(pk=record.pk).update(status_code=status_code, response_body=body)
-    except IntegrityError:
-        record = ApiIdempotencyRecord.objects.filter(application=application, key=key).first()
-        if record is None:
-            raise
         return _replay(record, fingerprint)
     return Response(body, status=status_code)
 
