@@ -6,7 +6,7 @@ cancelling an active grant reverses that transfer in the same DB transaction.
 
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django_fsm import TransitionNotAllowed
 
@@ -172,3 +172,37 @@ def issue_reward(
         if rule is not None and period_key:
             return RewardGrant.objects.get(rule=rule, customer=customer, period_key=period_key)
         raise
+
+
+def record_wagering(*, bet) -> list[RewardGrant]:
+    """Count a settled bet towards the wagering requirement of the player's active bonuses.
+
+    A bet counts for a grant that is active, unexpired and still short of its requirement when
+    the grant names no eligible games or names the bet's game (by name or type), and its stake
+    is within the grant's `max_bet`. A grant whose wagering reaches the requirement completes.
+    Called once per settlement (games sends `bet_settled` once, after commit; a bet settles once).
+    """
+    game = bet.session.game
+    playable = {game.name, game.type} if game is not None else set()
+    now = timezone.now()
+    advanced = []
+    with transaction.atomic():
+        grants = (
+            RewardGrant.objects.select_for_update()
+            .filter(customer_id=bet.session.customer_id, status=RewardStatus.ACTIVE, wagering_required__gt=0)
+            .filter(models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now))
+            .order_by("pk")
+        )
+        for grant in grants:
+            if grant.wagering_completed >= grant.wagering_required:
+                continue
+            if grant.eligible_games and not playable.intersection(grant.eligible_games):
+                continue
+            if grant.max_bet is not None and bet.amount > grant.max_bet:
+                continue
+            grant.wagering_completed = min(grant.wagering_required, grant.wagering_completed + bet.amount)
+            if grant.wagering_completed >= grant.wagering_required:
+                grant.complete()
+            grant.save(update_fields=["wagering_completed", "status", "completed_at"])
+            advanced.append(grant)
+    return advanced
