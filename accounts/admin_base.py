@@ -43,6 +43,10 @@ def is_studio_staff(request) -> bool:
     return bool(profile and profile.role == StaffRole.STUDIO and not request.user.is_superuser)
 
 
+# How staff look a player up from any row that points at a Customer.
+CUSTOMER_SEARCH = ("customer__nickname", "customer__user__username", "customer__user__email")
+
+
 class LargeTablePaginator(Paginator):
     """Pages a large append-only table without a full COUNT(*) on every page.
 

@@ -4,11 +4,9 @@ change state only through admin actions that call billing.services."""
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from accounts.admin_base import PlatformModelAdmin, PlatformTabularInline, run_service
+from accounts.admin_base import CUSTOMER_SEARCH, PlatformModelAdmin, PlatformTabularInline, run_service
 from billing import services
 from billing.models import AutoTopUp, Invoice, InvoiceItem, Payment, Product, Subscription, Withdrawal
-
-CUSTOMER_SEARCH = ("customer__nickname", "customer__user__username", "customer__user__email")
 
 
 class ServiceOnlyAdmin(PlatformModelAdmin):

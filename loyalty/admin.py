@@ -4,11 +4,9 @@ every change goes through loyalty.services."""
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from accounts.admin_base import PlatformModelAdmin, run_service
+from accounts.admin_base import CUSTOMER_SEARCH, PlatformModelAdmin, run_service
 from loyalty import services
 from loyalty.models import AbuseSignal, PlayerMetrics, PlayerProfile, RewardGrant, RewardRule, Tier
-
-CUSTOMER_SEARCH = ("customer__nickname", "customer__user__username", "customer__user__email")
 
 
 class ReadOnlyAdminMixin:

@@ -7,7 +7,13 @@ is write-only (stored encrypted, never shown back in clear).
 from django import forms
 from django.contrib import admin, messages
 
-from accounts.admin_base import LargeTablePaginator, PlatformModelAdmin, PlatformTabularInline, run_service
+from accounts.admin_base import (
+    CUSTOMER_SEARCH,
+    LargeTablePaginator,
+    PlatformModelAdmin,
+    PlatformTabularInline,
+    run_service,
+)
 from support import services
 from support.errors import SupportError
 from support.models import (
@@ -18,8 +24,6 @@ from support.models import (
     TicketReply,
     WebhookDelivery,
 )
-
-CUSTOMER_SEARCH = ("customer__nickname", "customer__user__username", "customer__user__email")
 
 
 class TicketReplyInline(PlatformTabularInline):

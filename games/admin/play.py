@@ -1,12 +1,10 @@
 """Players' sessions and bets, for support and for the studio whose game they were played in."""
 
-from django.contrib import admin, messages
+from django.contrib import admin
 
-from accounts.admin_base import LargeTablePaginator, PlatformModelAdmin, PlatformTabularInline
+from accounts.admin_base import LargeTablePaginator, PlatformModelAdmin, PlatformTabularInline, run_service
 from games import services
-from games.errors import GameError
 from games.models import ApiIdempotencyRecord, Bet, GameSession
-from ledger.errors import LedgerError
 
 
 class BetInline(PlatformTabularInline):
@@ -69,14 +67,8 @@ class GameSessionAdmin(PlatformModelAdmin):
 
     @admin.action(description="End selected sessions (charge the minutes played)", permissions=["change"])
     def end_sessions(self, request, queryset):
-        ended = 0
-        for session in queryset.filter(status="in_progress"):
-            try:
-                services.end_session(session=session)
-                ended += 1
-            except (GameError, LedgerError) as error:
-                self.message_user(request, f"{session}: {error.message}", messages.ERROR)
-        self.message_user(request, f"{ended} session(s) ended.", messages.SUCCESS)
+        running = queryset.filter(status="in_progress")
+        run_service(self, request, running, lambda session: services.end_session(session=session), "session(s) ended")
 
 
 @admin.register(Bet)
@@ -127,14 +119,13 @@ class BetAdmin(PlatformModelAdmin):
 
     @admin.action(description="Void selected bets (return the stake)", permissions=["change"])
     def void_bets(self, request, queryset):
-        voided = 0
-        for bet in queryset.filter(status="placed"):
-            try:
-                services.void_bet(bet=bet, reason="Voided by staff", created_by=request.user)
-                voided += 1
-            except (GameError, LedgerError) as error:
-                self.message_user(request, f"{bet}: {error.message}", messages.ERROR)
-        self.message_user(request, f"{voided} bet(s) voided.", messages.SUCCESS)
+        run_service(
+            self,
+            request,
+            queryset.filter(status="placed"),
+            lambda bet: services.void_bet(bet=bet, reason="Voided by staff", created_by=request.user),
+            "bet(s) voided",
+        )
 
 
 @admin.register(ApiIdempotencyRecord)
