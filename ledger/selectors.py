@@ -2,16 +2,24 @@
 
 from decimal import Decimal
 
-from django.db.models import F, QuerySet, Sum
+from django.db.models import F, QuerySet
 
-from ledger.models import AssetKind, Posting, ReconciliationFinding, ReconciliationRun, Transfer, Wallet
+from ledger.models import (
+    AssetKind,
+    Posting,
+    ReconciliationFinding,
+    ReconciliationRun,
+    Transfer,
+    Wallet,
+    amount_sum,
+)
 
 
 def wallet_balance(*, wallet: Wallet) -> Decimal:
     """Stored balance for tracking wallets; the sum of postings for hot system wallets."""
     if wallet.tracks_balance:
         return wallet.balance
-    return wallet.postings.aggregate(total=Sum("amount"))["total"] or Decimal(0)
+    return wallet.postings.aggregate(total=amount_sum())["total"] or Decimal(0)
 
 
 def balances_of(*, user) -> list[Wallet]:
@@ -87,7 +95,7 @@ def balance_at(*, wallet: Wallet, moment) -> Decimal:
         last = postings.order_by("-created_at", "-id").values_list("balance_after", flat=True).first()
         if last is not None:
             return last
-    return postings.aggregate(total=Sum("amount"))["total"] or Decimal(0)
+    return postings.aggregate(total=amount_sum())["total"] or Decimal(0)
 
 
 def transfer_with_postings(*, public_id) -> Transfer:

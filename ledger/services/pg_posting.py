@@ -1,90 +1,50 @@
-"""The PostgreSQL path of `post_transfer`: the same steps in four round trips instead of seven.
+"""The PostgreSQL path of `post_transfer`: one call of the `ledger_post_transfer` function.
 
-BEGIN; lock the balance-tracking wallets in id order (with what the frozen check needs);
-one statement that inserts the transfer, updates the locked balances and inserts the postings;
-COMMIT. The idempotency key is settled by `ON CONFLICT DO NOTHING` on its unique index, so the
-common path never looks the key up: only a conflict (a retry, or a twin that committed first)
-or a refused transfer reads the original. Semantics are those of the ORM path in `transfers`.
+The function (migration 0007) does what `transfers._post_once` does through the ORM, in the same
+order and inside one statement: lock the balance-tracking wallets in id order, refuse a frozen
+owner or a balance that would go below zero, insert the transfer (the idempotency key settled by
+`ON CONFLICT DO NOTHING` on its unique index), update the balances, insert the postings. It keeps
+its plans for the life of the connection; planning these statements on every call used to cost
+more than running them.
+
+A single statement is a transaction of its own, so outside a caller's transaction it runs in
+autocommit: one round trip per transfer instead of BEGIN, the statement and COMMIT. Inside a
+caller's transaction it is one more statement of that transaction, under a savepoint. The deferred zero-sum trigger
+checks the transfer when whichever of the two commits.
 """
 
 import json
 import uuid
+from contextlib import nullcontext
 
 from django.db import connection, transaction
 from django.utils import timezone
 
-from accounts.models import Customer, User
 from ledger.errors import WalletFrozen
-from ledger.models import FrozenOwner, Posting, Transfer, Wallet
+from ledger.models import Transfer
 
-LOCK_SQL = f"""
-SELECT w.id, w.balance, w.allow_negative,
-       (u.id IS NOT NULL AND NOT u.is_active) OR COALESCE(c.is_archived, false) OR f.id IS NOT NULL
-FROM {Wallet._meta.db_table} w
-LEFT JOIN {User._meta.db_table} u ON u.id = w.owner_id
-LEFT JOIN {Customer._meta.db_table} c ON c.user_id = u.id
-LEFT JOIN {FrozenOwner._meta.db_table} f ON f.user_id = u.id
-WHERE w.id = ANY(%s)
-ORDER BY w.id
-FOR UPDATE OF w
-"""
-
-POST_SQL = f"""
-WITH t AS (
-    INSERT INTO {Transfer._meta.db_table} (public_id, kind, initiator, idempotency_key, request_hash, description,
-        reference, metadata, reverses_id, created_by_id, application_id, created_at)
-    VALUES (%(public_id)s, %(kind)s, %(initiator)s, %(idempotency_key)s, %(request_hash)s, %(description)s,
-        %(reference)s, %(metadata)s::jsonb, %(reverses_id)s, %(created_by_id)s, %(application_id)s, %(now)s)
-    ON CONFLICT (initiator, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-    RETURNING id
-), balances AS (
-    UPDATE {Wallet._meta.db_table} w SET balance = v.balance, last_updated = %(now)s
-    FROM t, unnest(%(wallet_ids)s::bigint[], %(balances)s::numeric[]) AS v(id, balance)
-    WHERE w.id = v.id
-), postings AS (
-    INSERT INTO {Posting._meta.db_table} (transfer_id, wallet_id, amount, balance_after, created_at)
-    SELECT t.id, v.wallet_id, v.amount, v.balance_after, %(now)s
-    FROM t, unnest(%(leg_wallets)s::bigint[], %(leg_amounts)s::numeric[], %(leg_after)s::numeric[])
-        AS v(wallet_id, amount, balance_after)
+POST_SQL = """
+SELECT transfer_id, refused_wallet, refusal, available
+FROM ledger_post_transfer(
+    p_public_id => %(public_id)s::uuid, p_kind => %(kind)s, p_initiator => %(initiator)s,
+    p_idempotency_key => %(idempotency_key)s, p_request_hash => %(request_hash)s,
+    p_description => %(description)s, p_reference => %(reference)s, p_metadata => %(metadata)s::jsonb,
+    p_reverses_id => %(reverses_id)s::bigint, p_created_by_id => %(created_by_id)s::bigint,
+    p_application_id => %(application_id)s::bigint, p_now => %(now)s::timestamptz,
+    p_wallets => %(wallets)s::bigint[], p_amounts => %(amounts)s::numeric[], p_allow_frozen => %(allow_frozen)s
 )
-SELECT id FROM t
 """
 
 
 def post_once(*, merged, fields: dict, allow_frozen: bool, refuse, replay) -> Transfer:
     """One attempt. `refuse(leg, available)` raises InsufficientFunds; `replay()` returns the
     original transfer for the key (raising IdempotencyConflict) or None."""
-    with transaction.atomic(), connection.cursor() as cursor:
-        tracked_ids = [leg.wallet.pk for leg in merged if leg.wallet.tracks_balance]
-        locked = {}
-        if tracked_ids:
-            cursor.execute(LOCK_SQL, [tracked_ids])
-            locked = {row[0]: row[1:] for row in cursor.fetchall()}
-
-        legs = []
-        for leg in merged:
-            balance_after = None
-            if leg.wallet.pk in locked:
-                balance, allow_negative, frozen = locked[leg.wallet.pk]
-                if frozen and not allow_frozen:
-                    original = fields["idempotency_key"] and replay()
-                    if original:
-                        return original
-                    raise WalletFrozen(
-                        "The wallet's owner is archived, inactive or frozen; no money moves.",
-                        details={"wallet": leg.wallet.pk},
-                    )
-                balance_after = balance + leg.amount
-                if balance_after < 0 and not allow_negative:
-                    original = fields["idempotency_key"] and replay()
-                    if original:
-                        return original
-                    refuse(leg, balance)
-            legs.append((leg, balance_after))
-
-        now = timezone.now()
-        public_id = uuid.uuid4()
-        new_balances = {leg.wallet.pk: after for leg, after in legs if after is not None}
+    now = timezone.now()
+    public_id = uuid.uuid4()
+    # Inside a caller's transaction, a savepoint: a refused insert (a second reversal's unique
+    # violation) must leave the caller's transaction usable for `post_transfer` to explain it.
+    in_caller_transaction = connection.in_atomic_block
+    with transaction.atomic() if in_caller_transaction else nullcontext(), connection.cursor() as cursor:
         cursor.execute(
             POST_SQL,
             {
@@ -100,18 +60,27 @@ def post_once(*, merged, fields: dict, allow_frozen: bool, refuse, replay) -> Tr
                 "created_by_id": fields["created_by"].pk if fields["created_by"] else None,
                 "application_id": fields["application"].pk if fields["application"] else None,
                 "now": now,
-                "wallet_ids": list(new_balances),
-                "balances": list(new_balances.values()),
-                "leg_wallets": [leg.wallet.pk for leg, _ in legs],
-                "leg_amounts": [leg.amount for leg, _ in legs],
-                "leg_after": [after for _, after in legs],
+                "wallets": [leg.wallet.pk for leg in merged],
+                "amounts": [leg.amount for leg in merged],
+                "allow_frozen": allow_frozen,
             },
         )
-        row = cursor.fetchone()
-        if row is None:
-            # The key is taken: a retry, or a twin that committed while we waited. Nothing was written.
-            return replay()
-        transfer = Transfer(pk=row[0], public_id=public_id, created_at=now, **fields)
+        transfer_id, refused_wallet, refusal, available = cursor.fetchone()
+
+    if transfer_id is not None:
+        transfer = Transfer(pk=transfer_id, public_id=public_id, created_at=now, **fields)
         transfer._state.adding = False
         transfer._state.db = connection.alias
         return transfer
+    # Nothing was written. A retried request whose original committed gets the original back
+    # (also when its funds are spent by now); anything else is refused.
+    original = replay() if fields["idempotency_key"] else None
+    if original is not None:
+        return original
+    if refusal == "frozen":
+        raise WalletFrozen(
+            "The wallet's owner is archived, inactive or frozen; no money moves.", details={"wallet": refused_wallet}
+        )
+    if refusal == "insufficient":
+        refuse(next(leg for leg in merged if leg.wallet.pk == refused_wallet), available)
+    raise AssertionError(f"ledger_post_transfer refused ({refusal!r}) with no original to replay")  # pragma: no cover

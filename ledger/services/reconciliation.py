@@ -10,7 +10,7 @@ Each check is one SQL statement, so it reads one consistent snapshot even while 
 import logging
 
 from django.db import transaction
-from django.db.models import DecimalField, F, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import DecimalField, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -24,6 +24,7 @@ from ledger.models import (
     ReconciliationStatus,
     Transfer,
     Wallet,
+    amount_sum,
 )
 
 logger = logging.getLogger(__name__)
@@ -33,7 +34,7 @@ ZERO = Value(0, output_field=DecimalField(**AMOUNT))
 def _unbalanced_transfers():
     return (
         Posting.objects.values("transfer_id", "wallet__asset_id")
-        .annotate(total=Sum("amount"))
+        .annotate(total=amount_sum())
         .exclude(total=0)
         .order_by("transfer_id")
     )
@@ -44,7 +45,7 @@ def _wallets_with_sums():
         Posting.objects.filter(wallet=OuterRef("pk"))
         .order_by()
         .values("wallet")
-        .annotate(total=Sum("amount"))
+        .annotate(total=amount_sum())
         .values("total")
     )
     last_after = Posting.objects.filter(wallet=OuterRef("pk")).order_by("-id").values("balance_after")[:1]

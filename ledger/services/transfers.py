@@ -5,8 +5,8 @@ order, checks limits, updates stored balances and bulk-inserts the postings, all
 in one transaction. Gifts, reversals, adjustments and the games, loyalty and
 billing services above are built on it.
 
-On PostgreSQL the write itself runs in `pg_posting` (four round trips, idempotency settled by
-ON CONFLICT); elsewhere (the SQLite demo) in `_post_once` through the ORM. Both keep the same
+On PostgreSQL the write itself is one call of a server-side function (`pg_posting`, idempotency
+settled by ON CONFLICT); elsewhere (the SQLite demo) in `_post_once` through the ORM. Both keep the same
 order: lock in id order, frozen and funds checks, then one write of transfer, balances and postings.
 """
 
@@ -41,6 +41,7 @@ MAX_ABS_AMOUNT = Decimal(10) ** 16
 RETRYABLE_PGCODES = {"40P01", "40001"}
 MAX_ATTEMPTS = 5
 AMOUNT_FIELD = DecimalField(**AMOUNT)
+TRANSFER_KINDS = frozenset(TransferKind.values)
 
 
 @dataclass(frozen=True)
@@ -216,7 +217,7 @@ def post_transfer(
     A deadlock or serialization failure is retried when this is the outermost
     transaction, so it never reaches the caller there.
     """
-    if kind not in TransferKind.values:
+    if kind not in TRANSFER_KINDS:
         raise InvalidAmount(f"Unknown transfer kind {kind!r}.")
     merged = _merge_legs(legs)
     if not merged:

@@ -8,14 +8,13 @@ from allauth.mfa.models import Authenticator
 from allauth.socialaccount.models import SocialAccount
 from allauth.usersessions.models import UserSession
 from django.contrib.sessions.models import Session
-from django.db.models import Sum
 from django.urls import reverse
 
 from accounts.models import AuditEntry, Customer
 from accounts.selectors import can_move_money
 from accounts.services import archive_customer, erase_customer, sync_roles, unarchive_customer
 from ledger.errors import WalletFrozen
-from ledger.models import Asset, Posting, Wallet
+from ledger.models import Asset, Posting, Wallet, amount_sum
 from ledger.services import gift, issue
 from tests.factories.accounts import DEFAULT_PASSWORD, CustomerFactory, StaffProfileFactory
 
@@ -41,7 +40,7 @@ def rich_player(client):
 
 def ledger_sums():
     return {
-        "postings": Posting.objects.aggregate(s=Sum("amount"))["s"],
+        "postings": Posting.objects.aggregate(s=amount_sum())["s"],
         "count": Posting.objects.count(),
         "wallets": dict(Wallet.objects.filter(owner__isnull=False).values_list("pk", "balance")),
     }
@@ -96,7 +95,7 @@ def test_erasure_leaves_no_personal_data_and_ledger_unchanged(rich_player):
 
     assert ledger_sums() == before
     assert Wallet.objects.get(owner=user, asset__code="COIN").balance == Decimal("70.00")
-    assert Posting.objects.filter(wallet__owner=user).aggregate(s=Sum("amount"))["s"] == Decimal("70.00")
+    assert Posting.objects.filter(wallet__owner=user).aggregate(s=amount_sum())["s"] == Decimal("70.00")
 
 
 def test_support_can_archive_and_erase_in_admin_accounting_cannot(client):

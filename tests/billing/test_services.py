@@ -3,7 +3,6 @@
 from decimal import Decimal
 
 import pytest
-from django.db.models import Sum
 from django.utils import timezone
 
 from billing import services
@@ -18,7 +17,7 @@ from billing.models import (
     WithdrawalStatus,
 )
 from ledger.errors import InsufficientFunds
-from ledger.models import Posting, SystemWallet, Transfer, Wallet
+from ledger.models import Posting, SystemWallet, Transfer, Wallet, amount_sum
 from ledger.services import system_wallet, user_wallet
 from tests.factories.accounts import CustomerFactory
 from tests.factories.billing import InvoiceFactory, PaymentFactory, WithdrawalFactory, eur, fund
@@ -41,7 +40,7 @@ def payouts() -> Decimal:
 
 def gateway_sum() -> Decimal:
     wallet = system_wallet(code=SystemWallet.GATEWAY_SANDBOX, asset=eur())
-    return Posting.objects.filter(wallet=wallet).aggregate(s=Sum("amount"))["s"] or Decimal(0)
+    return Posting.objects.filter(wallet=wallet).aggregate(s=amount_sum())["s"] or Decimal(0)
 
 
 # --- invoices -------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from django.db import connection
 from django.db.models import Sum
 
 from accounts.models import User
-from ledger.models import Posting, SystemWallet, Transfer, TransferKind, Wallet
+from ledger.models import Posting, SystemWallet, Transfer, TransferKind, Wallet, amount_sum
 from ledger.services import Leg, issue, post_transfer, reconcile_ledger, system_wallet, user_wallet
 from tests.factories.accounts import UserFactory
 from tests.ledger import concurrency_workers as workers
@@ -31,7 +31,7 @@ def _assert_invariants():
     run = reconcile_ledger(trigger="test")
     assert run.findings_count == 0, list(run.findings.values("kind", "wallet_id", "expected", "actual"))
     for wallet in Wallet.objects.filter(tracks_balance=True):
-        posted = wallet.postings.aggregate(total=Sum("amount"))["total"] or Decimal(0)
+        posted = wallet.postings.aggregate(total=amount_sum())["total"] or Decimal(0)
         assert wallet.balance == posted
         assert wallet.allow_negative or wallet.balance >= 0
 
@@ -65,7 +65,7 @@ def test_sixteen_threads_and_four_processes_cannot_overdraw(coin):
     assert wallet.balance == start - sum(debits)
     assert wallet.balance == 0, "spent until exhausted"
     postings = Posting.objects.filter(wallet=wallet)
-    assert postings.aggregate(total=Sum("amount"))["total"] == wallet.balance
+    assert postings.aggregate(total=amount_sum())["total"] == wallet.balance
     assert postings.count() == len(debits) + 1
     # balance_after is the running balance in id order: no two debits saw the same balance.
     running = Decimal(0)

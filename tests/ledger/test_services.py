@@ -2,7 +2,6 @@ from decimal import Decimal
 
 import pytest
 from constance.test import override_config
-from django.db.models import Sum
 
 from ledger import services
 from ledger.errors import (
@@ -16,7 +15,7 @@ from ledger.errors import (
     UnbalancedTransfer,
     WalletFrozen,
 )
-from ledger.models import AdjustmentStatus, Asset, Posting, SystemWallet, Transfer, TransferKind, Wallet
+from ledger.models import AdjustmentStatus, Asset, Posting, SystemWallet, Transfer, TransferKind, Wallet, amount_sum
 from ledger.services import Leg, post_transfer, system_wallet, to_amount, user_wallet
 from tests.factories.accounts import CustomerFactory, staff_user
 from tests.factories.ledger import AssetFactory, PostingFactory, TransferFactory, WalletFactory
@@ -28,7 +27,7 @@ def test_factories_build_balanced_rows(coin):
     wallet = WalletFactory(balance="12.50")
     assert wallet.balance == Decimal("12.50")
     transfer = TransferFactory(amount=Decimal("3.00"))
-    assert transfer.postings.aggregate(total=Sum("amount"))["total"] == 0
+    assert transfer.postings.aggregate(total=amount_sum())["total"] == 0
     posting = PostingFactory()
     assert posting.amount == Decimal("10.00") and posting.balance_after == Decimal("10.00")
     asset = AssetFactory()
@@ -118,7 +117,7 @@ def test_hot_system_wallets_keep_no_stored_balance(funded, coin):
     assert Posting.objects.filter(wallet=issuance, balance_after__isnull=True).exists()
     from ledger.selectors import wallet_balance
 
-    assert wallet_balance(wallet=issuance) == Posting.objects.filter(wallet=issuance).aggregate(t=Sum("amount"))["t"]
+    assert wallet_balance(wallet=issuance) == Posting.objects.filter(wallet=issuance).aggregate(t=amount_sum())["t"]
 
 
 def test_idempotent_replay_and_conflict(funded, coin):

@@ -9,7 +9,6 @@ from decimal import Decimal
 import pytest
 from constance.test import override_config
 from django.db import transaction
-from django.db.models import Sum
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
@@ -17,7 +16,7 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule, 
 from accounts.models import User
 from ledger import services
 from ledger.errors import AlreadyReversed, InsufficientFunds
-from ledger.models import Asset, Posting, SystemWallet, Transfer, TransferKind, Wallet
+from ledger.models import Asset, Posting, SystemWallet, Transfer, TransferKind, Wallet, amount_sum
 from ledger.services import Leg
 
 amounts = st.integers(min_value=1, max_value=50_000).map(lambda cents: Decimal(cents) / 100)
@@ -117,7 +116,7 @@ class LedgerMachine(RuleBasedStateMachine):
         for i, wallet in enumerate(Wallet.objects.filter(pk__in=[w.pk for w in self.wallets]).order_by("pk")):
             assert wallet.balance == self.model[i] >= 0
             postings = Posting.objects.filter(wallet=wallet)
-            assert (postings.aggregate(total=Sum("amount"))["total"] or 0) == wallet.balance
+            assert (postings.aggregate(total=amount_sum())["total"] or 0) == wallet.balance
             last = postings.order_by("-id").first()
             assert last is None or last.balance_after == wallet.balance
 
@@ -126,7 +125,7 @@ class LedgerMachine(RuleBasedStateMachine):
         unbalanced = (
             Posting.objects.filter(transfer__initiator__in=["system:sm", f"user:{self.staff.pk}"])
             .values("transfer_id", "wallet__asset_id")
-            .annotate(total=Sum("amount"))
+            .annotate(total=amount_sum())
             .exclude(total=0)
         )
         assert not unbalanced.exists()
