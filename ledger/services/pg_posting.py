@@ -9,8 +9,8 @@ more than running them.
 
 A single statement is a transaction of its own, so outside a caller's transaction it runs in
 autocommit: one round trip per transfer instead of BEGIN, the statement and COMMIT. Inside a
-caller's transaction it is one more statement of that transaction, under a savepoint. The deferred zero-sum trigger
-checks the transfer when whichever of the two commits.
+caller's transaction it is one more statement of that transaction, under a savepoint. The
+deferred zero-sum trigger checks the transfer when whichever of the two commits.
 """
 
 import json
