@@ -46,7 +46,7 @@ class PlayerProfileAdmin(PlatformModelAdmin):
         # Profiles are created with the player and recomputed by the segmentation job.
         return False
 
-    @admin.action(description="Block selected players from rewards")
+    @admin.action(description="Block selected players (no rewards, wallets frozen)")
     def block_players(self, request, queryset):
         run_service(
             self,

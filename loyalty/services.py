@@ -10,8 +10,16 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django_fsm import TransitionNotAllowed
 
-from ledger.models import Asset, SystemWallet, TransferKind
-from ledger.services import Leg, post_transfer, reverse_transfer, system_wallet, to_amount, user_wallet
+from ledger.models import Asset, FrozenOwner, SystemWallet, TransferKind
+from ledger.services import (
+    Leg,
+    post_transfer,
+    reverse_transfer,
+    set_wallets_frozen,
+    system_wallet,
+    to_amount,
+    user_wallet,
+)
 from loyalty.errors import InvalidState, ValidationFailed
 from loyalty.models import (
     AbuseSignal,
@@ -70,13 +78,28 @@ def cancel_reward_grant(*, grant: RewardGrant, reason: str, cancelled_by=None) -
         return locked
 
 
+# The reason a loyalty block writes on the ledger freeze; unblocking lifts only a freeze with it.
+BLOCK_FREEZE_REASON = "Player blocked in loyalty"
+
+
 def set_player_blocked(*, profile: PlayerProfile, blocked: bool, by=None) -> PlayerProfile:
-    """Block or unblock a player from loyalty rewards (rule evaluation skips blocked players)."""
+    """Block or unblock a player: rule evaluation skips blocked players, and their wallets move
+    no money (a ledger freeze, `ledger.services.set_wallets_frozen`).
+
+    A freeze placed for another reason (a fraud hold by support) is neither overwritten by a
+    block nor lifted by an unblock.
+    """
     with transaction.atomic():
-        locked = PlayerProfile.objects.select_for_update().get(pk=profile.pk)
+        locked = PlayerProfile.objects.select_for_update().select_related("customer").get(pk=profile.pk)
         if locked.is_blocked != blocked:
             locked.is_blocked = blocked
             locked.save(update_fields=["is_blocked", "updated_at"])
+        user_id = locked.customer.user_id
+        freeze_reason = FrozenOwner.objects.filter(user_id=user_id).values_list("reason", flat=True).first()
+        if blocked and freeze_reason is None:
+            set_wallets_frozen(user=locked.customer.user, frozen=True, reason=BLOCK_FREEZE_REASON, by=by)
+        elif not blocked and freeze_reason == BLOCK_FREEZE_REASON:
+            set_wallets_frozen(user=locked.customer.user, frozen=False)
         return locked
 
 

@@ -97,6 +97,38 @@ def test_block_and_unblock_player():
     assert not services.set_player_blocked(profile=profile, blocked=False).is_blocked
 
 
+def test_a_blocked_player_moves_no_money_until_unblocked():
+    from ledger.errors import WalletFrozen
+
+    coin = Asset.objects.get(code="COIN")
+    profile = PlayerProfileFactory()
+    user = profile.customer.user
+    wallet = user_wallet(user=user, asset=coin)
+    other = user_wallet(user=PlayerProfileFactory().customer.user, asset=coin)
+    issue(user=user, asset=coin, amount="10.00", initiator="system:test")
+    services.set_player_blocked(profile=profile, blocked=True)
+    with pytest.raises(WalletFrozen):
+        post_transfer(kind="gift", legs=[Leg(wallet, Decimal("-1")), Leg(other, Decimal("1"))], initiator="t")
+
+    services.set_player_blocked(profile=profile, blocked=False)
+    post_transfer(kind="gift", legs=[Leg(wallet, Decimal("-1")), Leg(other, Decimal("1"))], initiator="t")
+    wallet.refresh_from_db()
+    assert wallet.balance == Decimal("9.00")
+
+
+def test_unblocking_keeps_a_freeze_placed_for_another_reason():
+    from ledger.models import FrozenOwner
+    from ledger.services import set_wallets_frozen
+
+    profile = PlayerProfileFactory()
+    user = profile.customer.user
+    set_wallets_frozen(user=user, frozen=True, reason="Chargeback under review")
+    services.set_player_blocked(profile=profile, blocked=True)
+    assert FrozenOwner.objects.get(user=user).reason == "Chargeback under review"
+    services.set_player_blocked(profile=profile, blocked=False)
+    assert FrozenOwner.objects.get(user=user).reason == "Chargeback under review"
+
+
 def test_issue_reward_credits_the_wallet_and_activates_once_per_period():
     from loyalty.models import CurrencyType, RewardType
     from tests.factories.accounts import CustomerFactory
