@@ -275,9 +275,18 @@ class AuditedAdminMixin:
         return result
 
     def get_actions(self, request):
+        """Every action is audited; one that names no `permissions` needs the change permission.
+
+        Django offers an action without `allowed_permissions` to anyone who can open the
+        changelist, and these actions call services that move money or change state: a
+        view-only role must not run them.
+        """
         actions = super().get_actions(request)
+        can_change = self.has_change_permission(request)
         wrapped = {}
         for name, (func, action_name, description) in actions.items():
+            if not getattr(func, "allowed_permissions", None) and not can_change:
+                continue
             if name == "delete_selected":  # audited through log_deletions
                 wrapped[name] = (func, action_name, description)
             else:
