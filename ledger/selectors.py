@@ -6,6 +6,7 @@ from django.db.models import F, QuerySet
 
 from ledger.models import (
     AssetKind,
+    FrozenOwner,
     Posting,
     ReconciliationFinding,
     ReconciliationRun,
@@ -20,6 +21,11 @@ def wallet_balance(*, wallet: Wallet) -> Decimal:
     if wallet.tracks_balance:
         return wallet.balance
     return wallet.postings.aggregate(total=amount_sum())["total"] or Decimal(0)
+
+
+def freeze_reason(*, user) -> str | None:
+    """Why the user's wallets are frozen (`ledger.services.set_wallets_frozen`), or None."""
+    return FrozenOwner.objects.filter(user=user).values_list("reason", flat=True).first()
 
 
 def balances_of(*, user) -> list[Wallet]:

@@ -10,7 +10,8 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django_fsm import TransitionNotAllowed
 
-from ledger.models import Asset, FrozenOwner, SystemWallet, TransferKind
+from ledger.models import Asset, SystemWallet, TransferKind
+from ledger.selectors import freeze_reason
 from ledger.services import (
     Leg,
     post_transfer,
@@ -90,16 +91,18 @@ def set_player_blocked(*, profile: PlayerProfile, blocked: bool, by=None) -> Pla
     block nor lifted by an unblock.
     """
     with transaction.atomic():
-        locked = PlayerProfile.objects.select_for_update().select_related("customer").get(pk=profile.pk)
+        locked = (
+            PlayerProfile.objects.select_for_update(of=("self",)).select_related("customer__user").get(pk=profile.pk)
+        )
         if locked.is_blocked != blocked:
             locked.is_blocked = blocked
             locked.save(update_fields=["is_blocked", "updated_at"])
-        user_id = locked.customer.user_id
-        freeze_reason = FrozenOwner.objects.filter(user_id=user_id).values_list("reason", flat=True).first()
-        if blocked and freeze_reason is None:
-            set_wallets_frozen(user=locked.customer.user, frozen=True, reason=BLOCK_FREEZE_REASON, by=by)
-        elif not blocked and freeze_reason == BLOCK_FREEZE_REASON:
-            set_wallets_frozen(user=locked.customer.user, frozen=False)
+        user = locked.customer.user
+        current = freeze_reason(user=user)
+        if blocked and current is None:
+            set_wallets_frozen(user=user, frozen=True, reason=BLOCK_FREEZE_REASON, by=by)
+        elif not blocked and current == BLOCK_FREEZE_REASON:
+            set_wallets_frozen(user=user, frozen=False)
         return locked
 
 
