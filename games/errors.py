@@ -31,3 +31,30 @@ class AlreadySettled(GameError):
 
 class InvalidRequest(GameError):
     code = "validation_error"
+
+
+class InvalidPayout(GameError):
+    """A win above the maximum payout the bet declared when it was placed."""
+
+    code = "invalid_payout"
+
+
+class BettingNotEnabled(GameError):
+    """The game takes no bets in this asset: staff have set no BetLimit for it."""
+
+    code = "betting_not_enabled"
+    http_status = 409
+
+
+class PayoutCapExceeded(GameError):
+    """A payout above the game's cap per bet (set by staff)."""
+
+    code = "payout_cap_exceeded"
+    http_status = 409
+
+
+class ExposureLimitExceeded(GameError):
+    """The house's net losses on the game would pass its limit for the period."""
+
+    code = "exposure_limit_exceeded"
+    http_status = 409

@@ -8,6 +8,7 @@ refuses a COMMIT that leaves a transfer unbalanced per asset.
 """
 
 import uuid
+from decimal import Decimal
 
 import pgtrigger
 from django.conf import settings
@@ -65,6 +66,15 @@ class Asset(models.Model):
 
     def __str__(self):
         return self.code
+
+    @property
+    def quantum(self) -> Decimal:
+        """The smallest amount of this asset: 0.01 for precision 2, 1 for precision 0."""
+        return Decimal(1).scaleb(-self.precision)
+
+    def format_amount(self, amount) -> str:
+        """`amount` as a decimal string with exactly this asset's places ("5.00", never "5.0000")."""
+        return str(Decimal(amount).quantize(self.quantum))
 
 
 class SystemWallet(models.TextChoices):

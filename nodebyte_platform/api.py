@@ -277,6 +277,15 @@ def idempotent(request, handler) -> Response:
     answers the first response, a different request under the same key 409."""
     from games.services.idempotency import run_once
 
+    def answer(key):
+        try:
+            return handler(key)
+        except DomainError as exc:
+            if not exc.recorded:
+                raise  # rolls the record back: the key may be retried
+            # The refusal left a record (a finding) that must stand: keep it, and the refusal as the answer.
+            return exc.http_status, error_body(exc.code, exc.message, exc.details)
+
     fingerprint = _fingerprint(request)
     record, status_code, body = run_once(
         application=request.auth.application,
@@ -284,7 +293,7 @@ def idempotent(request, handler) -> Response:
         fingerprint=fingerprint,
         method=request.method,
         path=request.path,
-        handler=handler,
+        handler=answer,
     )
     if record is not None:
         return _replay(record, fingerprint)

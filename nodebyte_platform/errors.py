@@ -6,6 +6,10 @@ class DomainError(Exception):
 
     code = "domain_error"
     http_status = 400
+    # Set on a refusal whose record (a finding, a hold) the service has already written outside its
+    # own savepoint: a caller's enclosing transaction keeps that record instead of rolling it back,
+    # and the API answers a replay of the same Idempotency-Key with the same refusal.
+    recorded = False
 
     def __init__(self, message: str, *, details: dict | None = None):
         super().__init__(message)

@@ -54,7 +54,8 @@ ROLES: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
         ("games", "credittype", WRITE),
         ("games", "package", WRITE),
         ("games", "gamesession", READ),
-        ("games", "bet", READ),
+        # Bets, and the limits, exposure and findings platform staff keep on the studio's games.
+        ("games", "bet*", READ),
         ("games", "server", READ),
         ("games", "server*", READ),
         ("games", "hytalegamesession", READ),

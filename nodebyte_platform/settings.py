@@ -250,7 +250,8 @@ OAUTH2_SCOPES = {
     "purchases:write": "Buy packages with the player's coins",
     "credits:spend": "Spend the player's game credits",
     "credits:grant": "Grant game credits to players",
-    "sessions:write": "Start and end game sessions, place and settle bets",
+    "sessions:write": "Start and end game sessions and place bets",
+    "bets:settle": "Settle bets of the studio's games (the game's server, client credentials only)",
     "loyalty:read": "Read the player's loyalty status",
 }
 OAUTH2_PROVIDER_APPLICATION_MODEL = "accounts.PartnerApplication"

@@ -179,10 +179,27 @@ class SessionOut(serializers.Serializer):
         return money(session.total_cost, session.asset) if session.asset else None
 
 
+ODDS_REGEX = r"^[0-9]{1,5}(\.[0-9]{1,4})?$"
+
+
 class BetIn(serializers.Serializer):
     amount = AmountField()
     asset = serializers.CharField(max_length=32, required=False, help_text="The session's asset, or COIN, if unset.")
     choice = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    odds = serializers.RegexField(
+        ODDS_REGEX,
+        max_length=10,
+        required=False,
+        help_text='Decimal odds, e.g. "2.50": a win pays at most stake x odds. Send odds or max_payout, not both.',
+    )
+    max_payout = AmountField(
+        required=False, help_text="The most a win of this bet pays, stake included. Send odds or max_payout."
+    )
+
+    def validate(self, attrs):
+        if ("odds" in attrs) == ("max_payout" in attrs):
+            raise serializers.ValidationError({"odds": ["Send either odds or max_payout (exactly one)."]})
+        return attrs
 
 
 class BetSettleIn(serializers.Serializer):
@@ -199,6 +216,8 @@ class BetOut(serializers.Serializer):
     asset = serializers.CharField(source="asset.code")
     amount = serializers.SerializerMethodField()
     choice = serializers.CharField()
+    odds = serializers.DecimalField(max_digits=12, decimal_places=4, allow_null=True, coerce_to_string=True)
+    max_payout = serializers.SerializerMethodField()
     status = serializers.CharField()
     outcome = serializers.CharField()
     payout = serializers.SerializerMethodField()
@@ -207,6 +226,9 @@ class BetOut(serializers.Serializer):
 
     def get_amount(self, bet) -> str:
         return money(bet.amount, bet.asset)
+
+    def get_max_payout(self, bet) -> str:
+        return money(bet.max_payout, bet.asset)
 
     def get_payout(self, bet) -> str:
         return money(bet.payout, bet.asset)

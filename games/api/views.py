@@ -508,6 +508,8 @@ BET_EXAMPLE = OpenApiExample(
         "asset": "COIN",
         "amount": "5.00",
         "choice": "red",
+        "odds": "2.0000",
+        "max_payout": "10.00",
         "status": "placed",
         "outcome": "",
         "payout": "0.00",
@@ -523,10 +525,20 @@ BET_EXAMPLE = OpenApiExample(
     parameters=[SESSION_ID, IDEMPOTENCY_KEY_PARAMETER],
     request=s.BetIn,
     responses={201: s.BetOut, **error_responses(*WRITE_ERRORS)},
-    examples=[OpenApiExample("Place", value={"amount": "5.00", "choice": "red"}, request_only=True), BET_EXAMPLE],
+    examples=[
+        OpenApiExample("Place at odds", value={"amount": "5.00", "choice": "red", "odds": "2.00"}, request_only=True),
+        OpenApiExample(
+            "Place with a maximum payout", value={"amount": "5.00", "max_payout": "50.00"}, request_only=True
+        ),
+        BET_EXAMPLE,
+    ],
 )
 class BetPlaceView(PartnerView):
-    """Place a bet in the player's running session: the stake leaves the player's wallet."""
+    """Place a bet in the player's running session: the stake leaves the player's wallet.
+
+    The bet declares its decimal odds or its maximum payout; a win is never paid more. The game must
+    take bets in the asset (staff set its limits) and the maximum payout stays within its cap per bet.
+    """
 
     required_scopes = ["sessions:write"]
     permission_classes = [ScopedToken, PlayerToken]
@@ -543,6 +555,8 @@ class BetPlaceView(PartnerView):
                 session=session,
                 amount=data.validated_data["amount"],
                 asset=asset,
+                odds=data.validated_data.get("odds"),
+                max_payout=data.validated_data.get("max_payout"),
                 choice=data.validated_data["choice"],
                 idempotency_key=key,
                 application=request.auth.application,
@@ -560,13 +574,21 @@ class BetPlaceView(PartnerView):
     examples=[OpenApiExample("Win", value={"outcome": "win", "payout": "10.00"}, request_only=True), BET_EXAMPLE],
 )
 class BetSettleView(PartnerView):
-    """Settle a bet once: record the outcome and credit the payout. A second settle answers 409."""
+    """Settle a bet once: record the outcome and credit the payout. A second settle answers 409.
 
-    required_scopes = ["sessions:write"]
+    Settlement belongs to the game's server: a client-credentials token of the game's own studio with
+    `bets:settle` (a token a player granted is refused, whatever its scopes). A win pays at most the
+    bet's declared maximum (`invalid_payout`) and within the game's cap per bet and the house's
+    exposure limit for the period (`payout_cap_exceeded`, `exposure_limit_exceeded`: refused, and
+    staff are shown a finding).
+    """
+
+    required_scopes = ["bets:settle"]
+    permission_classes = [ScopedToken, ClientToken]
     serializer_class = s.BetSettleIn
 
     def post(self, request, bet_id):
-        bet = selectors.bet_for(bet_id=bet_id, **_session_scope(request))
+        bet = selectors.bet_for(bet_id=bet_id, studio_id=studio_id_of(request))
 
         def handler(key):
             data = self.get_serializer(data=request.data)

@@ -1,4 +1,5 @@
 from .api import ApiIdempotencyRecord
+from .betting import BetExposure, BetLimit, BetLimitFinding, ExposurePeriod, FindingReason, period_start
 from .catalog import CreditType, Game, GameType, Package, Studio
 from .hosting import (
     Allocation,
@@ -32,10 +33,15 @@ __all__ = [
     "ApiIdempotencyRecord",
     "Allocation",
     "Bet",
+    "BetExposure",
+    "BetLimit",
+    "BetLimitFinding",
     "BetOutcome",
     "BetStatus",
     "CreditType",
     "Egg",
+    "ExposurePeriod",
+    "FindingReason",
     "EggProperty",
     "EggVariable",
     "Game",
@@ -51,6 +57,7 @@ __all__ = [
     "Node",
     "Package",
     "PanelType",
+    "period_start",
     "Server",
     "ServerBackup",
     "ServerDatabase",

@@ -141,6 +141,10 @@ class Bet(models.Model):
     status = FSMField(max_length=16, choices=BetStatus.choices, default=BetStatus.PLACED, protected=True)
     outcome = models.CharField(max_length=20, choices=BetOutcome.choices, blank=True, db_index=True)
     payout = models.DecimalField(**AMOUNT, default=0)
+    # Declared when the bet is placed: decimal odds (a win pays stake x odds) or a maximum payout.
+    # A win is never paid more than `max_payout`; the game's BetLimit caps it further.
+    odds = models.DecimalField(max_digits=12, decimal_places=4, null=True, blank=True)
+    max_payout = models.DecimalField(**AMOUNT)
     is_successful = models.BooleanField(null=True, blank=True)
     settled_at = models.DateTimeField(null=True, blank=True)
     stake_transfer = models.OneToOneField(
@@ -159,6 +163,12 @@ class Bet(models.Model):
             models.CheckConstraint(
                 condition=~Q(status="settled") | (Q(settled_at__isnull=False) & ~Q(outcome="")),
                 name="games_bet_settled_has_outcome",
+            ),
+            models.CheckConstraint(condition=Q(max_payout__gt=0), name="games_bet_max_payout_positive"),
+            models.CheckConstraint(condition=Q(odds__isnull=True) | Q(odds__gt=1), name="games_bet_odds_above_one"),
+            models.CheckConstraint(
+                condition=~Q(outcome="win") | Q(payout__lte=models.F("max_payout")),
+                name="games_bet_win_within_max_payout",
             ),
         ]
         indexes = [

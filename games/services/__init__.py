@@ -1,5 +1,6 @@
-"""Writes of the games app: catalog, economy (purchases, credits), sessions and bets."""
+"""Writes of the games app: catalog, economy (purchases, credits), sessions, bets and their limits."""
 
+from games.services.betting import place_bet, resolve_bet_limit_finding, set_bet_limit, settle_bet, void_bet
 from games.services.catalog import (
     create_credit_type,
     create_game,
@@ -9,16 +10,7 @@ from games.services.catalog import (
     update_catalog_item,
 )
 from games.services.economy import buy_package, grant_credits, spend_credits
-from games.services.play import (
-    end_session,
-    expire_metered_sessions,
-    extend_session,
-    minutes_played,
-    place_bet,
-    settle_bet,
-    start_session,
-    void_bet,
-)
+from games.services.play import end_session, expire_metered_sessions, extend_session, minutes_played, start_session
 
 __all__ = [
     "buy_package",
@@ -34,6 +26,8 @@ __all__ = [
     "grant_credits",
     "minutes_played",
     "place_bet",
+    "resolve_bet_limit_finding",
+    "set_bet_limit",
     "settle_bet",
     "spend_credits",
     "start_session",

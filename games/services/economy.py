@@ -14,11 +14,20 @@ def initiator_for(application) -> str:
     return f"app:{application.pk}" if application is not None else "system:games"
 
 
+def require_own_studio(*, application, studio_id) -> None:
+    """A partner application acts only on its own studio's games (what the API checks by token, again here)."""
+    partner = getattr(application, "partner", None)
+    if partner is None or partner.studio_id is None or partner.studio_id != studio_id:
+        raise NotAllowed("Only the game's own studio may do this.", details={"studio": "not yours"})
+
+
 @transaction.atomic
 def buy_package(*, customer, package: Package, idempotency_key: str, application=None) -> Transfer:
     """One transfer: the package's coins leave the player, its credits arrive (seed 000: one event, two legs)."""
     if not package.is_active or not package.game.is_active:
         raise InvalidState("This package is not on sale.", details={"package_id": package.pk})
+    if application is not None:
+        require_own_studio(application=application, studio_id=package.game.studio_id)
     coin = Asset.objects.get(code="COIN")
     credit_asset = package.credit_type.asset
     price = package.gcoin_value
@@ -55,7 +64,10 @@ def spend_credits(
     reference: str = "",
     description: str = "",
 ) -> Transfer:
-    """Debit the player's credits of a game (they go to the game's revenue wallet)."""
+    """Debit the player's credits of a game (they go to the game's revenue wallet); a partner spends
+    only the credits of its own studio's games."""
+    if application is not None:
+        require_own_studio(application=application, studio_id=credit_type.game.studio_id)
     asset = credit_type.asset
     amount = to_amount(amount, asset=asset)
     return post_transfer(
@@ -78,9 +90,7 @@ def grant_credits(
     *, application, customer, credit_type: CreditType, amount, reason: str, idempotency_key: str
 ) -> Transfer:
     """Credit a player with a game's credits. Only a partner of the game's own studio may grant."""
-    partner = getattr(application, "partner", None)
-    if partner is None or partner.studio_id is None or partner.studio_id != credit_type.game.studio_id:
-        raise NotAllowed("Only the game's own studio may grant its credits.")
+    require_own_studio(application=application, studio_id=credit_type.game.studio_id)
     asset = credit_type.asset
     amount = to_amount(amount, asset=asset)
     return post_transfer(
@@ -92,6 +102,6 @@ def grant_credits(
         initiator=initiator_for(application),
         idempotency_key=idempotency_key,
         description=reason,
-        metadata={"credit_type": credit_type.pk, "partner": partner.pk},
+        metadata={"credit_type": credit_type.pk, "partner": application.partner_id},
         application=application,
     )

@@ -1,4 +1,4 @@
-"""Game sessions (free or metered per minute) and bets.
+"""Game sessions, free or metered per minute (bets are in `betting`).
 
 Metered sessions hold money back instead of charging as they go: starting one moves
 the first minutes (GAMES_SESSION_RESERVE_MINUTES, default 5) from the player's wallet
@@ -17,11 +17,11 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from games.errors import AlreadySettled, InvalidRequest, InvalidState
-from games.models import Bet, BetOutcome, BetStatus, Game, GameSession, SessionStatus
-from games.services.economy import initiator_for
-from games.signals import bet_settled, session_ended
-from ledger.errors import InsufficientFunds, InvalidAmount
+from games.errors import InvalidState
+from games.models import Game, GameSession, SessionStatus
+from games.services.economy import require_own_studio
+from games.signals import session_ended
+from ledger.errors import InsufficientFunds
 from ledger.models import Asset, SystemWallet, TransferKind
 from ledger.services import Leg, post_transfer, system_wallet, to_amount, user_wallet
 
@@ -131,6 +131,8 @@ def start_session(
     """Start a session; a metered one (price_per_minute given) reserves its first minutes or fails whole."""
     if not game.is_active:
         raise InvalidState("This game is not active.")
+    if application is not None:
+        require_own_studio(application=application, studio_id=game.studio_id)
     price = None
     if price_per_minute is not None:
         asset = asset or Asset.objects.get(code="COIN")
@@ -208,114 +210,3 @@ def expire_metered_sessions(*, now=None) -> dict:
         except Exception:  # one broken session must not stop the others; it is retried next run
             counts["errors"] += 1
     return counts
-
-
-@transaction.atomic
-def place_bet(
-    *,
-    session: GameSession,
-    amount,
-    asset: Asset | None = None,
-    choice: str = "",
-    idempotency_key: str,
-    application=None,
-) -> Bet:
-    """Debit the stake from the player to the house and record the bet."""
-    locked = _locked_session(session)
-    if locked.status != SessionStatus.IN_PROGRESS:
-        raise InvalidState("Bets are placed only in a running session.", details={"status": locked.status})
-    asset = asset or locked.asset or Asset.objects.get(code="COIN")
-    amount = to_amount(amount, asset=asset)
-    transfer = post_transfer(
-        kind=TransferKind.BET,
-        legs=[
-            Leg(user_wallet(user=locked.customer.user, asset=asset), -amount),
-            Leg(system_wallet(code=SystemWallet.HOUSE, asset=asset), amount),
-        ],
-        initiator=initiator_for(application),
-        idempotency_key=idempotency_key,
-        description=f"Bet in session {locked.public_id}",
-        metadata={"session": str(locked.public_id), "choice": choice},
-        application=application,
-    )
-    existing = Bet.objects.filter(stake_transfer=transfer).first()
-    if existing is not None:
-        return existing
-    return Bet.objects.create(session=locked, asset=asset, amount=amount, choice=choice, stake_transfer=transfer)
-
-
-def _checked_payout(bet: Bet, outcome: str, payout) -> Decimal:
-    if outcome not in BetOutcome.values:
-        raise InvalidRequest(f"Unknown outcome {outcome!r}.", details={"outcome": list(BetOutcome.values)})
-    if payout is None:
-        if outcome == BetOutcome.WIN:
-            raise InvalidRequest("A winning bet needs a payout.", details={"payout": "required"})
-        return bet.amount if outcome == BetOutcome.PUSH else Decimal(0)
-    payout = to_amount(payout, asset=bet.asset, positive=False)
-    if payout < 0:
-        raise InvalidAmount("A payout cannot be negative.", details={"payout": str(payout)})
-    if outcome == BetOutcome.LOSS and payout != 0:
-        raise InvalidRequest("A lost bet pays nothing.", details={"payout": str(payout)})
-    if outcome == BetOutcome.PUSH and payout != bet.amount:
-        raise InvalidRequest("A push returns exactly the stake.", details={"payout": str(payout)})
-    if outcome == BetOutcome.WIN and payout <= 0:
-        raise InvalidRequest("A winning bet pays more than nothing.", details={"payout": str(payout)})
-    return payout
-
-
-@transaction.atomic
-def settle_bet(*, bet: Bet, outcome: str, payout=None, application=None, when=None) -> Bet:
-    """Record the outcome and credit the payout from the house. A bet settles once."""
-    locked = (
-        Bet.objects.select_for_update(of=("self",))
-        .select_related("asset", "session__customer__user", "session__game")
-        .get(pk=bet.pk)
-    )
-    if locked.status != BetStatus.PLACED:
-        raise AlreadySettled("This bet is already settled.", details={"status": locked.status})
-    payout = _checked_payout(locked, outcome, payout)
-    if payout > 0:
-        locked.payout_transfer = post_transfer(
-            kind=TransferKind.WIN,
-            legs=[
-                Leg(system_wallet(code=SystemWallet.HOUSE, asset=locked.asset), -payout),
-                Leg(user_wallet(user=locked.session.customer.user, asset=locked.asset), payout),
-            ],
-            # One payout per bet whatever the caller's key: the bet itself scopes it.
-            initiator=f"bet:{locked.public_id}",
-            idempotency_key="payout",
-            description=f"Payout of bet {locked.public_id}",
-            metadata={"bet": str(locked.public_id), "outcome": outcome},
-            application=application,
-            allow_frozen=True,
-        )
-    locked.settle(outcome=outcome, payout=payout, when=when)
-    locked.save()
-    transaction.on_commit(lambda: bet_settled.send(sender=Bet, bet=locked))
-    return locked
-
-
-@transaction.atomic
-def void_bet(*, bet: Bet, reason: str, created_by=None) -> Bet:
-    """Cancel a placed bet and return its stake (staff action)."""
-    locked = (
-        Bet.objects.select_for_update(of=("self",)).select_related("asset", "session__customer__user").get(pk=bet.pk)
-    )
-    if locked.status != BetStatus.PLACED:
-        raise AlreadySettled("This bet is already settled.", details={"status": locked.status})
-    post_transfer(
-        kind=TransferKind.REFUND,
-        legs=[
-            Leg(system_wallet(code=SystemWallet.HOUSE, asset=locked.asset), -locked.amount),
-            Leg(user_wallet(user=locked.session.customer.user, asset=locked.asset), locked.amount),
-        ],
-        initiator=f"bet:{locked.public_id}",
-        idempotency_key="void",
-        description=reason or "Bet voided",
-        metadata={"bet": str(locked.public_id)},
-        created_by=created_by,
-        allow_frozen=True,
-    )
-    locked.void()
-    locked.save()
-    return locked

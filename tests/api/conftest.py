@@ -23,10 +23,11 @@ from ledger.models import Asset, SystemWallet
 from ledger.services import issue
 from nodebyte_platform.api import clear_caches
 from tests.factories.accounts import CustomerFactory, PartnerApplicationFactory, PartnerFactory
-from tests.factories.games import CreditTypeFactory, GameFactory, PackageFactory, StudioFactory
+from tests.factories.games import BetLimitFactory, CreditTypeFactory, GameFactory, PackageFactory, StudioFactory
 
 ALL_SCOPES = (
-    "catalog:read profile:read wallet:read purchases:write credits:spend credits:grant sessions:write loyalty:read"
+    "catalog:read profile:read wallet:read purchases:write credits:spend credits:grant sessions:write bets:settle"
+    " loyalty:read"
 )
 PLAYER_SCOPES = "catalog:read profile:read wallet:read purchases:write credits:spend sessions:write loyalty:read"
 REDIRECT = "https://partner.example/callback"
@@ -113,6 +114,8 @@ def make_partner(name: str) -> Partner:
     game = GameFactory(studio=studio, name=f"{name} game")
     credit_type = CreditTypeFactory(game=game, name="gems", label="Gems")
     package = PackageFactory(credit_type=credit_type, credit_value=100, gcoin_value=Decimal("10.00"))
+    # The game takes COIN bets up to 100 coins paid per bet and 1,000 coins of house losses a day.
+    BetLimitFactory(game=game)
     return Partner(studio, partner, cc_app, code_app, game, credit_type, package)
 
 

@@ -21,7 +21,9 @@ def alice_objects(world):
         idempotency_key="bola-grant",
     )
     session = services.start_session(customer=world.alice, game=a.game, application=a.code_app)
-    bet = services.place_bet(session=session, amount="1.00", idempotency_key="bola-bet", application=a.code_app)
+    bet = services.place_bet(
+        session=session, amount="1.00", odds="2.00", idempotency_key="bola-bet", application=a.code_app
+    )
     return {"session": session, "bet": bet}
 
 

@@ -25,7 +25,9 @@ def objects(world):
         idempotency_key="setup-grant",
     )
     session = services.start_session(customer=world.alice, game=a.game, application=a.code_app)
-    bet = services.place_bet(session=session, amount="1.00", idempotency_key="setup-bet", application=a.code_app)
+    bet = services.place_bet(
+        session=session, amount="1.00", odds="2.00", idempotency_key="setup-bet", application=a.code_app
+    )
     return {"session": session, "bet": bet}
 
 
@@ -59,8 +61,15 @@ def endpoints(world, objects):
             201,
         ),
         ("post", "/api/v1/sessions/", "sessions:write", "player", {"game_id": str(game)}, 201),
-        ("post", f"/api/v1/sessions/{session}/bets/", "sessions:write", "player", {"amount": "1.00"}, 201),
-        ("post", f"/api/v1/bets/{bet}/settle/", "sessions:write", "player", {"outcome": "loss"}, 200),
+        (
+            "post",
+            f"/api/v1/sessions/{session}/bets/",
+            "sessions:write",
+            "player",
+            {"amount": "1.00", "odds": "2.00"},
+            201,
+        ),
+        ("post", f"/api/v1/bets/{bet}/settle/", "bets:settle", "cc", {"outcome": "loss"}, 200),
         ("post", f"/api/v1/sessions/{session}/end/", "sessions:write", "player", {"result": "win"}, 200),
     ]
 

@@ -16,7 +16,7 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "api-walkthrough.md"
     not all(shutil.which(tool) for tool in ("curl", "jq", "openssl", "bash")), reason="needs curl, jq, openssl"
 )
 @pytest.mark.django_db(transaction=True)
-def test_walkthrough_gets_a_token_and_buys_a_package(live_server, settings):
+def test_walkthrough_gets_a_token_buys_a_package_and_settles_a_bet(live_server, settings):
     # `make run` serves with DEBUG on: plain-http cookies and redirect URIs, unhashed static files.
     settings.CSRF_COOKIE_SECURE = settings.SESSION_COOKIE_SECURE = False
     settings.STAFF_REQUIRE_MFA = False
@@ -31,3 +31,4 @@ def test_walkthrough_gets_a_token_and_buys_a_package(live_server, settings):
     result = subprocess.run(["bash", "-euo", "pipefail", "-c", script], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert '"coins_spent": "' in result.stdout and '"credit_balance": "' in result.stdout, result.stdout
+    assert '"status": "settled"' in result.stdout and '"payout": "12.50"' in result.stdout, result.stdout

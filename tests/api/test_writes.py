@@ -106,13 +106,15 @@ def test_mass_assignment_changes_nothing(world, api):
     session = GameSession.objects.get(public_id=response.json()["session_id"])
     assert session.customer == alice and session.status == "in_progress" and session.game == a.game
 
-    response = api.post(f"/api/v1/sessions/{session.public_id}/bets/", {"amount": "2.00", **extra}, token=token)
+    response = api.post(
+        f"/api/v1/sessions/{session.public_id}/bets/", {"amount": "2.00", "odds": "2.00", **extra}, token=token
+    )
     assert response.status_code == 201
     bet = Bet.objects.get(public_id=response.json()["bet_id"])
     assert bet.amount == Decimal("2.00") and bet.status == "placed"
 
-    settle = {"outcome": "loss", **extra, "payout": "0", "amount": "1000"}
-    response = api.post(f"/api/v1/bets/{bet.public_id}/settle/", settle, token=token)
+    settle = {"outcome": "loss", **extra, "payout": "0", "amount": "1000", "max_payout": "1000"}
+    response = api.post(f"/api/v1/bets/{bet.public_id}/settle/", settle, token=a.cc())
     assert response.status_code == 200
     bet = Bet.objects.get(pk=bet.pk)
     assert bet.payout == 0 and bet.amount == Decimal("2.00")
@@ -171,13 +173,16 @@ def test_metered_session_and_bets_over_http(world, api, settings):
     assert coin_balance(alice) == Decimal("97.50")
     session_id = started.json()["session_id"]
 
-    bet = api.post(f"/api/v1/sessions/{session_id}/bets/", {"amount": "5.00", "choice": "red"}, token=token)
+    bet = api.post(
+        f"/api/v1/sessions/{session_id}/bets/", {"amount": "5.00", "choice": "red", "odds": "2.00"}, token=token
+    )
     assert bet.status_code == 201 and coin_balance(alice) == Decimal("92.50")
+    assert bet.json()["max_payout"] == "10.00" and bet.json()["odds"] == "2.0000"
     bet_id = bet.json()["bet_id"]
-    win = api.post(f"/api/v1/bets/{bet_id}/settle/", {"outcome": "win", "payout": "10.00"}, token=token)
+    win = api.post(f"/api/v1/bets/{bet_id}/settle/", {"outcome": "win", "payout": "10.00"}, token=a.cc())
     assert win.status_code == 200 and win.json()["payout"] == "10.00"
     assert coin_balance(alice) == Decimal("102.50")
-    again = api.post(f"/api/v1/bets/{bet_id}/settle/", {"outcome": "win", "payout": "10.00"}, token=token)
+    again = api.post(f"/api/v1/bets/{bet_id}/settle/", {"outcome": "win", "payout": "10.00"}, token=a.cc())
     assert again.status_code == 409 and error_code(again) == "already_settled"
     assert coin_balance(alice) == Decimal("102.50")
 

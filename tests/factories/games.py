@@ -84,7 +84,45 @@ class BetFactory(factory.django.DjangoModelFactory):
     session = factory.SubFactory(GameSessionFactory)
     asset = factory.LazyFunction(lambda: Asset.objects.get(code="COIN"))
     amount = Decimal("1.00")
+    max_payout = Decimal("2.00")
+    odds = Decimal("2.00")
     choice = "red"
+
+
+class BetLimitFactory(factory.django.DjangoModelFactory):
+    """Bets in COIN on a game, up to 100 coins per bet and 1,000 coins of house losses a day."""
+
+    class Meta:
+        model = m.BetLimit
+        django_get_or_create = ("game", "asset")
+
+    game = factory.SubFactory(GameFactory)
+    asset = factory.LazyFunction(lambda: Asset.objects.get(code="COIN"))
+    max_payout_per_bet = Decimal("100.00")
+    exposure_limit = Decimal("1000.00")
+    exposure_period = m.ExposurePeriod.DAY
+
+
+class BetExposureFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.BetExposure
+
+    limit = factory.SubFactory(BetLimitFactory)
+    period_start = factory.LazyFunction(lambda: m.period_start(m.ExposurePeriod.DAY, timezone.now()))
+    net_payout = Decimal("12.00")
+    bets_settled = 3
+
+
+class BetLimitFindingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.BetLimitFinding
+
+    bet = factory.SubFactory(BetFactory)
+    limit = factory.LazyAttribute(lambda o: BetLimitFactory(game=o.bet.session.game, asset=o.bet.asset))
+    reason = m.FindingReason.PER_BET_CAP
+    requested_payout = Decimal("150.00")
+    cap = Decimal("100.00")
+    exposure_before = Decimal("0.00")
 
 
 class LocationFactory(factory.django.DjangoModelFactory):

@@ -23,7 +23,8 @@ def _rows(n):
     for _ in range(n):
         package = gf.PackageFactory()
         session = services.start_session(customer=CustomerFactory(), game=package.game)
-        gf.BetFactory(session=session)
+        gf.BetLimitFindingFactory(bet=gf.BetFactory(session=session))
+        gf.BetExposureFactory()
         server = gf.ServerFactory()
         gf.ServerVariableFactory(server=server)
         gf.ServerPropertyFactory(server=server)
@@ -138,3 +139,26 @@ def test_staff_see_a_players_sessions_and_bets(client):
     client.force_login(staff_user(StaffRole.SUPPORT))
     page = client.get(reverse("admin:games_gamesession_changelist"), {"q": str(player_id)}).content.decode()
     assert str(bet.session.public_id) in page
+
+
+def test_staff_resolve_a_bet_limit_finding_with_a_note_and_studios_see_only_their_own(client):
+    from accounts.services import sync_roles
+
+    sync_roles()
+    finding = gf.BetLimitFindingFactory()
+    url = reverse("admin:games_betlimitfinding_change", args=[finding.pk])
+    other_studio = staff_user(StaffRole.STUDIO)
+    client.force_login(other_studio)
+    assert client.get(url).status_code == 404
+    own_studio = staff_user(StaffRole.STUDIO, studio=finding.bet.session.game.studio)
+    client.force_login(own_studio)
+    page = client.get(url)
+    assert page.status_code == 200 and not page.context["has_change_permission"]
+
+    root = SuperUserFactory()
+    client.force_login(root)
+    response = client.post(url, {"requested_payout": "1", "cap": "1", "resolution_note": "Partner bug, fixed"})
+    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
+    finding = m.BetLimitFinding.objects.get(pk=finding.pk)
+    assert finding.resolved and finding.resolved_by == root and finding.resolution_note == "Partner bug, fixed"
+    assert finding.requested_payout == Decimal("150.00")  # money fields stay read-only

@@ -15,7 +15,7 @@ from ledger.errors import IdempotencyConflict, InsufficientFunds
 from ledger.models import Asset, SystemWallet, Transfer, Wallet
 from ledger.services import issue
 from tests.factories.accounts import CustomerFactory, PartnerApplicationFactory, PartnerFactory
-from tests.factories.games import PackageFactory
+from tests.factories.games import BetLimitFactory, PackageFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -141,8 +141,15 @@ def test_free_session_moves_no_money(player, coin):
     assert ended.total_cost is None and balance(player, coin) == Decimal("10.00")
 
 
+def betting_game():
+    """A game that takes COIN bets (100 coins paid at most per bet)."""
+    game = PackageFactory().game
+    BetLimitFactory(game=game)
+    return game
+
+
 def test_bet_place_settle_once_and_signal(player, coin, django_capture_on_commit_callbacks):
-    session = services.start_session(customer=player, game=PackageFactory().game)
+    session = services.start_session(customer=player, game=betting_game())
     received = []
 
     def receiver(sender, bet, **kwargs):
@@ -150,9 +157,9 @@ def test_bet_place_settle_once_and_signal(player, coin, django_capture_on_commit
 
     bet_settled.connect(receiver)
     try:
-        bet = services.place_bet(session=session, amount="4.00", idempotency_key="b1")
+        bet = services.place_bet(session=session, amount="4.00", odds="2.50", idempotency_key="b1")
         assert balance(player, coin) == Decimal("6.00")
-        assert services.place_bet(session=session, amount="4.00", idempotency_key="b1") == bet
+        assert services.place_bet(session=session, amount="4.00", odds="2.50", idempotency_key="b1") == bet
         with django_capture_on_commit_callbacks(execute=True):
             settled = services.settle_bet(bet=bet, outcome="win", payout="9.50")
         assert settled.status == "settled" and settled.is_successful and settled.payout_transfer is not None
@@ -166,9 +173,9 @@ def test_bet_place_settle_once_and_signal(player, coin, django_capture_on_commit
 
 
 def test_lost_and_pushed_bets(player, coin):
-    session = services.start_session(customer=player, game=PackageFactory().game)
-    lost = services.place_bet(session=session, amount="1.00", idempotency_key="l")
-    pushed = services.place_bet(session=session, amount="2.00", idempotency_key="p")
+    session = services.start_session(customer=player, game=betting_game())
+    lost = services.place_bet(session=session, amount="1.00", odds="3", idempotency_key="l")
+    pushed = services.place_bet(session=session, amount="2.00", max_payout="2.00", idempotency_key="p")
     assert services.settle_bet(bet=lost, outcome="loss").payout_transfer is None
     assert services.settle_bet(bet=pushed, outcome="push").payout == Decimal("2.00")
     assert balance(player, coin) == Decimal("9.00")
@@ -178,4 +185,49 @@ def test_no_bets_in_an_ended_session(player):
     session = services.start_session(customer=player, game=PackageFactory().game)
     services.end_session(session=session, when=timezone.now())
     with pytest.raises(InvalidState):
-        services.place_bet(session=session, amount="1.00", idempotency_key="x")
+        services.place_bet(session=session, amount="1.00", odds="2", idempotency_key="x")
+
+
+def test_services_refuse_a_partner_acting_on_another_studios_game(player, coin):
+    """What the API checks by token, the services check again: another studio's application is refused."""
+    package = PackageFactory()
+    BetLimitFactory(game=package.game)
+    own = PartnerApplicationFactory(partner=PartnerFactory(studio=package.game.studio))
+    other = PartnerApplicationFactory()
+    services.grant_credits(
+        application=own, customer=player, credit_type=package.credit_type, amount=5, reason="x", idempotency_key="g"
+    )
+    with pytest.raises(NotAllowed):
+        services.spend_credits(
+            customer=player, credit_type=package.credit_type, amount=1, idempotency_key="s", application=other
+        )
+    with pytest.raises(NotAllowed):
+        services.buy_package(customer=player, package=package, idempotency_key="b", application=other)
+    with pytest.raises(NotAllowed):
+        services.start_session(customer=player, game=package.game, application=other)
+    session = services.start_session(customer=player, game=package.game, application=own)
+    with pytest.raises(NotAllowed):
+        services.place_bet(session=session, amount="1.00", odds="2", idempotency_key="p", application=other)
+    bet = services.place_bet(session=session, amount="1.00", odds="2", idempotency_key="p", application=own)
+    with pytest.raises(NotAllowed):
+        services.settle_bet(bet=bet, outcome="win", payout="2.00", application=other)
+    assert balance(player, package.credit_type.asset) == 5 and balance(player, coin) == Decimal("9.00")
+    assert Bet.objects.get(pk=bet.pk).status == "placed"
+
+
+def test_place_bet_accepts_only_an_asset_the_game_plays_in(player):
+    from games.errors import BettingNotEnabled, NotFound
+
+    game = betting_game()
+    other_credits = PackageFactory().credit_type.asset
+    session = services.start_session(customer=player, game=game)
+    for code in ("LP", "BONUS", other_credits.code):
+        with pytest.raises(NotFound):
+            services.place_bet(
+                session=session, amount="1", asset=Asset.objects.get(code=code), odds="2", idempotency_key=code
+            )
+    with pytest.raises(BettingNotEnabled):  # a currency the game may take, but no limits are set for it
+        services.place_bet(
+            session=session, amount="1", asset=Asset.objects.get(code="EUR"), odds="2", idempotency_key="e"
+        )
+    assert not Bet.objects.exists()

@@ -11,7 +11,7 @@ from games.models import BetOutcome
 from ledger.models import Asset
 from ledger.services import issue
 from loyalty.models import RewardGrant, RewardStatus
-from tests.factories.games import GameSessionFactory
+from tests.factories.games import BetLimitFactory, GameSessionFactory
 from tests.factories.loyalty import RewardGrantFactory
 
 pytestmark = pytest.mark.django_db
@@ -27,13 +27,14 @@ def active_grant(customer, **overrides):
 @pytest.fixture
 def session():
     session = GameSessionFactory(game__name="Roulette Royale", game__type="casino")
+    BetLimitFactory(game=session.game)
     issue(user=session.customer.user, asset=Asset.objects.get(code="COIN"), amount="100.00", initiator="system:test")
     return session
 
 
 def bet_and_settle(session, amount, key, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        bet = games_services.place_bet(session=session, amount=Decimal(amount), idempotency_key=key)
+        bet = games_services.place_bet(session=session, amount=Decimal(amount), odds="2", idempotency_key=key)
         games_services.settle_bet(bet=bet, outcome=BetOutcome.LOSS)
     return bet
 

@@ -21,7 +21,7 @@ from accounts.models import Customer, PartnerApplication, StaffProfile, StaffRol
 from billing import services as billing_services
 from billing.models import Invoice, Payment, PaymentKind, Withdrawal, WithdrawalMethod
 from games import services as game_services
-from games.models import CreditType, Game, Package, Studio
+from games.models import BetLimit, CreditType, Game, Package, Studio
 from games.services.catalog import create_studio
 from ledger.models import Asset, TransferKind
 from ledger.services import issue
@@ -73,7 +73,10 @@ PARTNER_CLIENT_SECRET = "demo-pixel-forge-secret"  # noqa: S105 - a published de
 PLAYER_APP_CLIENT_ID = "demo-pixel-forge-web"
 PLAYER_APP_CLIENT_SECRET = "demo-pixel-forge-web-secret"  # noqa: S105 - a published demo credential
 PLAYER_APP_REDIRECT_URI = "http://127.0.0.1:8000/demo/callback"
-PLAYER_APP_SCOPES = [s for s in settings.OAUTH2_SCOPES if s != "credits:grant"]
+# What only the game's server may do (grant credits, settle bets) stays off the player-facing client.
+PLAYER_APP_SCOPES = [s for s in settings.OAUTH2_SCOPES if s not in ("credits:grant", "bets:settle")]
+# Bets in COIN on the arena game: at most 500 coins paid per bet, the house loses at most 5,000 a day.
+BET_LIMITS = [("Starfall Arena", "COIN", "500.00", "5000.00", "day")]
 
 
 @dataclass(frozen=True)
@@ -126,6 +129,16 @@ class Command(BaseCommand):
                         credit_value=credits,
                         gcoin_value=Decimal(coins),
                     )
+        for game_name, asset_code, max_payout, exposure, period in BET_LIMITS:
+            game = Game.objects.get(name=game_name)
+            if not BetLimit.objects.filter(game=game, asset__code=asset_code).exists():
+                game_services.set_bet_limit(
+                    game=game,
+                    asset=Asset.objects.get(code=asset_code),
+                    max_payout_per_bet=Decimal(max_payout),
+                    exposure_limit=Decimal(exposure),
+                    exposure_period=period,
+                )
         return studio
 
     # --- people --------------------------------------------------------------------
