@@ -117,10 +117,16 @@ def player_wallets(*, user, studio_id):
 
 
 def player_postings(*, user, studio_id):
-    """A player's ledger history a partner may see; filtered and paged by the caller."""
+    """A player's ledger history a partner may see; filtered and paged by the caller.
+
+    Only legs in assets the partner may see, and only of transfers made by its own studio's
+    applications or by the platform itself (deposits, rewards, payments): what a player did with
+    another studio's game stays with that studio, even its COIN leg.
+    """
     return (
         Posting.objects.filter(wallet__owner=user)
         .filter(_visible_to_studio("wallet__asset__", studio_id))
+        .filter(Q(transfer__application__isnull=True) | Q(transfer__application__partner__studio_id=studio_id))
         .select_related("transfer", "wallet__asset")
     )
 

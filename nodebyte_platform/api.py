@@ -4,6 +4,7 @@ Every error answers with one body, `{"error": {"code", "message", "details"}}`, 
 stable code: domain errors (ledger and games) bring their own `.code` and `.http_status`.
 """
 
+import base64
 import hashlib
 import json
 import time
@@ -11,10 +12,12 @@ import time
 from django.core.cache.backends.redis import RedisCache
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
+from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse
 from oauth2_provider.contrib.rest_framework import TokenHasScope
 from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import CursorPagination
+from rest_framework.parsers import JSONParser
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -140,6 +143,56 @@ def error_responses(*statuses: int) -> dict:
 READ_ERRORS = (400, 401, 403, 404, 429)
 WRITE_ERRORS = (400, 401, 403, 404, 409, 429)
 
+# --- Request bodies -----------------------------------------------------------------
+
+MAX_JSON_DEPTH = 32
+
+
+class StrictJSONParser(JSONParser):
+    """JSON that every layer below can hold: no NUL character and no lone surrogate in any key or
+    string (PostgreSQL's jsonb and text refuse them, a 500 once stored), nesting at most
+    MAX_JSON_DEPTH deep (Python's parser recurses: deep enough, it raises RecursionError)."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            data = super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise exceptions.ParseError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels.")
+        problem = _unstorable(data)
+        if problem:
+            raise exceptions.ParseError(problem)
+        return data
+
+
+def _unstorable(data) -> str | None:
+    """Why `data` cannot be stored as sent, or None. Iterative: the depth is the thing being checked."""
+    pending = [(data, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if depth > MAX_JSON_DEPTH:
+            return f"JSON nested deeper than {MAX_JSON_DEPTH} levels."
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if not _storable_text(key):
+                    return "A JSON key holds a NUL character or an unpaired surrogate."
+                pending.append((item, depth + 1))
+        elif isinstance(value, list):
+            pending.extend((item, depth + 1) for item in value)
+        elif isinstance(value, str) and not _storable_text(value):
+            return "A JSON string holds a NUL character or an unpaired surrogate."
+    return None
+
+
+def _storable_text(text: str) -> bool:
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate, e.g. "\ud800"
+        return False
+    return True
+
+
 # --- Permissions --------------------------------------------------------------------
 
 
@@ -239,12 +292,13 @@ def studio_id_of(request):
 
 # --- Idempotency --------------------------------------------------------------------
 
+IDEMPOTENCY_KEY_MAX_LENGTH = 255
 IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
     "Idempotency-Key",
-    str,
+    {"type": "string", "minLength": 1, "maxLength": IDEMPOTENCY_KEY_MAX_LENGTH},
     location=OpenApiParameter.HEADER,
     required=True,
-    description="Unique per request (a UUID). A replay returns the first response; "
+    description="Unique per request (a UUID), 1 to 255 characters. A replay returns the first response; "
     "the same key with a different request answers 409 idempotency_conflict.",
 )
 
@@ -261,7 +315,7 @@ def _fingerprint(request) -> str:
 
 def idempotency_key_of(request) -> str:
     key = (request.headers.get("Idempotency-Key") or "").strip()
-    if not key or len(key) > 255:
+    if not key or len(key) > IDEMPOTENCY_KEY_MAX_LENGTH:
         raise IdempotencyKeyRequired()
     return key
 
@@ -304,10 +358,57 @@ def idempotent(request, handler) -> Response:
 
 
 class CursorPage(CursorPagination):
+    """Cursor pages of at most `max_page_size`; a bad `cursor` or `page_size` is a 400, never a 404 or 500."""
+
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
     ordering = ("-created_at", "-id")
+
+    def get_page_size(self, request):
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        try:
+            size = int(raw)
+        except ValueError:
+            size = 0
+        if not 1 <= size <= self.max_page_size:
+            raise exceptions.ValidationError(
+                {self.page_size_query_param: [f"A whole number from 1 to {self.max_page_size}."]}
+            )
+        return size
+
+    def decode_cursor(self, request):
+        encoded = request.query_params.get(self.cursor_query_param)
+        try:
+            # DRF's own decoding skips characters outside base64, so "%%%" would read as the first page.
+            if encoded is not None:
+                base64.b64decode(encoded.encode("ascii"), validate=True)
+            cursor = super().decode_cursor(request)
+        except (exceptions.NotFound, ValueError, UnicodeEncodeError):  # binascii.Error is a ValueError
+            cursor = False
+        # The cursor's position is compared with the first ordering field (a moment): a position
+        # that is no moment would fail in the database instead of here.
+        if cursor is False or (cursor is not None and cursor.position is not None and not _is_moment(cursor.position)):
+            raise exceptions.ValidationError(
+                {self.cursor_query_param: ["This cursor is not valid; start again without it."]}
+            )
+        return cursor
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"] = {"type": "integer", "minimum": 1, "maximum": self.max_page_size}
+        return parameters
+
+
+def _is_moment(value: str) -> bool:
+    try:
+        return parse_datetime(value) is not None
+    except ValueError:
+        return False
 
 
 class ApplicationRateThrottle(SimpleRateThrottle):

@@ -89,7 +89,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.common.CommonMiddleware",
+    # CommonMiddleware without its slash-appending redirect under /api/ and /o/ (nodebyte_platform.http).
+    "nodebyte_platform.http.ApiAwareCommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -262,7 +263,9 @@ OAUTH2_PROVIDER = {
     "REFRESH_TOKEN_EXPIRE_SECONDS": 60 * 60 * 24 * 30,
     "ROTATE_REFRESH_TOKEN": True,
     "REFRESH_TOKEN_REUSE_PROTECTION": True,
-    "REFRESH_TOKEN_GRACE_PERIOD_SECONDS": 0,
+    # Two refreshes racing with one refresh token (a client retrying a lost answer) both get the
+    # winner's new pair; a replay after this window revokes the whole token family (reuse protection).
+    "REFRESH_TOKEN_GRACE_PERIOD_SECONDS": 30,
     "PKCE_REQUIRED": True,
     "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
     "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
@@ -288,7 +291,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["nodebyte_platform.api.StrictJSONParser"],
     "DEFAULT_PAGINATION_CLASS": "nodebyte_platform.api.CursorPage",
     "DEFAULT_THROTTLE_CLASSES": ["nodebyte_platform.api.ApplicationRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"application": env("API_THROTTLE_RATE", default="600/min")},

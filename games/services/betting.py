@@ -279,7 +279,9 @@ def settle_bet(*, bet: Bet, outcome: str, payout=None, application=None, when=No
 def void_bet(*, bet: Bet, reason: str, created_by=None) -> Bet:
     """Cancel a placed bet and return its stake (staff action)."""
     locked = (
-        Bet.objects.select_for_update(of=("self",)).select_related("asset", "session__customer__user").get(pk=bet.pk)
+        Bet.objects.select_for_update(of=("self",))
+        .select_related("asset", "session__customer__user", "stake_transfer__application")
+        .get(pk=bet.pk)
     )
     if locked.status != BetStatus.PLACED:
         raise AlreadySettled("This bet is already settled.", details={"status": locked.status})
@@ -294,6 +296,8 @@ def void_bet(*, bet: Bet, reason: str, created_by=None) -> Bet:
         description=reason or "Bet voided",
         metadata={"bet": str(locked.public_id)},
         created_by=created_by,
+        # The refund belongs with the bet's partner (its history shows it to that studio only).
+        application=locked.stake_transfer.application if locked.stake_transfer_id else None,
         allow_frozen=True,
     )
     locked.void()

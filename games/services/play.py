@@ -54,8 +54,8 @@ def _reserve(session: GameSession, *, minutes: int, require: bool) -> int:
                 f"Insufficient {session.asset.code} balance for one minute of play.",
                 details={
                     "asset": session.asset.code,
-                    "available": str(wallet.balance),
-                    "required": str(session.price_per_minute),
+                    "available": session.asset.format_amount(wallet.balance),
+                    "required": session.asset.format_amount(session.price_per_minute),
                 },
             )
         return 0

@@ -42,8 +42,11 @@ def client_credentials_token(app, scope: str = ALL_SCOPES) -> str:
     return response.json()["access_token"]
 
 
-def player_token(app, customer, scope: str = PLAYER_SCOPES) -> str:
-    """The authorization-code flow with PKCE S256, as a partner's server and the player's browser run it."""
+def player_token(app, customer, scope: str = PLAYER_SCOPES, full: bool = False):
+    """The authorization-code flow with PKCE S256, as a partner's server and the player's browser run it.
+
+    Returns the access token, or with `full` the token endpoint's whole answer (refresh token included).
+    """
     verifier = secrets.token_urlsafe(48)
     challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
     browser = Client()
@@ -74,7 +77,7 @@ def player_token(app, customer, scope: str = PLAYER_SCOPES) -> str:
         },
     )
     assert response.status_code == 200, response.content
-    return response.json()["access_token"]
+    return response.json() if full else response.json()["access_token"]
 
 
 @dataclass
