@@ -1,12 +1,11 @@
-"""Celery tasks of the accounts app: thin wrappers around services."""
-
-from celery import shared_task
+"""Jobs of the accounts app, run by beat through the job runner (nodebyte_platform.jobs)."""
 
 from accounts import services
+from nodebyte_platform.jobs import JobContext, job
 
 
-@shared_task(name="accounts.clear_expired_oauth_tokens")
-def clear_expired_oauth_tokens() -> str:
-    """Beat job: delete expired OAuth2 tokens and grants (idempotent, safe to run twice)."""
+@job("accounts.clear_expired_oauth_tokens")
+def clear_expired_oauth_tokens(ctx: JobContext) -> dict:
+    """Delete expired OAuth2 access and refresh tokens, grants and ID tokens."""
     services.clear_expired_oauth_tokens()
-    return "ok"
+    return {}

@@ -1,13 +1,12 @@
-"""Celery wrappers of ledger jobs."""
-
-from celery import shared_task
+"""Jobs of the ledger, run by beat through the job runner (nodebyte_platform.jobs)."""
 
 from ledger.services import reconcile_ledger as reconcile_ledger_service
+from nodebyte_platform.jobs import JobContext, job
 
 
-# The name nodebyte_platform/schedule.py's beat entry points at.
-@shared_task(name="ledger.tasks.reconcile_ledger")
-def reconcile_ledger() -> dict:
-    """Nightly: check the ledger's invariants and record the run and its findings."""
-    run = reconcile_ledger_service(trigger="beat")
-    return {"run": run.pk, "status": run.status, "findings": run.findings_count}
+@job("ledger.reconcile_ledger")
+def reconcile_ledger(ctx: JobContext) -> dict:
+    """Check every invariant of the ledger and record each mismatch as a finding."""
+    run = reconcile_ledger_service(trigger=ctx.run.trigger)
+    ctx.processed(run.transfers_checked + run.wallets_checked)
+    return {"reconciliation_run": run.pk, "status": run.status, "findings": run.findings_count}

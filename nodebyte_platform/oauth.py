@@ -50,9 +50,20 @@ class PartnerScopes(BaseScopes):
 
 
 class PartnerOAuth2Validator(OAuth2Validator):
+    def validate_refresh_token(self, refresh_token, client, request, *args, **kwargs):
+        """A refresh token superseded by a rotation less than OAUTH2_REFRESH_RETRY_GRACE_SECONDS ago
+        is accepted once more; anything else as DOT decides (which revokes the family on reuse)."""
+        rotated = _recently_rotated(refresh_token)
+        if rotated is None:
+            return super().validate_refresh_token(refresh_token, client, request, *args, **kwargs)
+        request.user = rotated.user
+        request.refresh_token = refresh_token
+        request.refresh_token_instance = rotated
+        return rotated.application == client
+
     def _save_bearer_token(self, token, request, *args, **kwargs):
-        """A refresh token rotated a moment ago (a concurrent or retried refresh, within the grace
-        period) gets a fresh pair of its own in the same token family.
+        """A refresh token rotated a moment ago (a concurrent refresh that waited on the lock, or
+        a retry within the grace period) gets a fresh pair of its own in the same token family.
 
         DOT would hand back the earlier request's pair, but with RFC 9700 storage only checksums
         of tokens are kept: it answered a token that does not exist (and then failed looking it up,
@@ -140,3 +151,23 @@ def _same_partner(application, caller) -> bool:
     if application.pk == caller.pk:
         return True
     return application.partner_id is not None and application.partner_id == caller.partner_id
+
+
+def _recently_rotated(refresh_token: str):
+    """The refresh token row if rotation superseded it within the retry grace period, else None."""
+    checksum = hashlib.sha256(refresh_token.encode("utf-8")).hexdigest()
+    row = (
+        get_refresh_token_model()
+        .objects.filter(token_checksum=checksum, revoked__isnull=False)
+        .order_by("-revoked")
+        .first()
+    )
+    if row is None or row.revoked <= timezone.now() - timedelta(seconds=settings.OAUTH2_REFRESH_RETRY_GRACE_SECONDS):
+        return None
+    if get_refresh_token_model().objects.filter(token_checksum=checksum, revoked__isnull=True).exists():
+        return None  # a live row answers for this token: DOT's own path
+    # Superseded, not repudiated: a rotation consumed it to mint an access token. A token revoked
+    # on purpose (/o/revoke/, the admin) never was, and is never honoured again (RFC 7009).
+    if not get_access_token_model().objects.filter(source_refresh_token=row).exists():
+        return None
+    return row

@@ -40,6 +40,8 @@ ROLES: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
         ("games", "gamesession", READ),
     ],
     "accounting": [
+        # Reconciliation is theirs to watch: the job runs (starting jobs stays with the admin role).
+        ("nodebyte_platform", "jobrun", READ),
         ("accounts", "customer", READ),
         ("accounts", "auditentry", READ),
         # No delete: ledger rows are append-only; mistakes are reversed.

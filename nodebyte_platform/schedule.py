@@ -5,6 +5,8 @@ DatabaseScheduler writes every entry into its tables when beat starts, where sta
 can read, pause or re-time it in admin. `sync_beat_schedule()` does the same write
 without starting beat (seed_demo calls it so the demo admin shows the schedule).
 
+Every entry names a job of the job runner (`nodebyte_platform.jobs`, declared with `@job` in an
+app's tasks.py), which records each run as a JobRun and lets one run of a job at a time.
 Every job here is idempotent per period and safe to run twice at once. Each entry
 sets `expire_seconds` (the option DatabaseScheduler stores) well below its period,
 so runs queued behind a stopped worker are dropped instead of piling up.
@@ -29,7 +31,7 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "options": {"expire_seconds": 12 * HOUR},
     },
     "ledger: reconcile": {
-        "task": "ledger.tasks.reconcile_ledger",
+        "task": "ledger.reconcile_ledger",
         "schedule": crontab(minute=15, hour=3),
         "options": {"expire_seconds": 12 * HOUR},
     },

@@ -77,6 +77,8 @@ INSTALLED_APPS = [
     "simple_history",
     "pgtrigger",
     "django_htmx",
+    # The kernel: the job runner's records (JobRun); it imports no app.
+    "nodebyte_platform",
     "accounts",
     "ledger",
     "games",
@@ -256,6 +258,10 @@ OAUTH2_SCOPES = {
     "loyalty:read": "Read the player's loyalty status",
 }
 OAUTH2_PROVIDER_APPLICATION_MODEL = "accounts.PartnerApplication"
+# A refresh token rotated less than this ago may be used once more (two refreshes racing, a client
+# retrying a lost answer): it gets a fresh pair of its own (nodebyte_platform.oauth). A replay
+# after the window revokes the whole token family (DOT's reuse protection).
+OAUTH2_REFRESH_RETRY_GRACE_SECONDS = 30
 OAUTH2_PROVIDER = {
     "SCOPES": OAUTH2_SCOPES,
     "DEFAULT_SCOPES": ["catalog:read"],
@@ -263,9 +269,9 @@ OAUTH2_PROVIDER = {
     "REFRESH_TOKEN_EXPIRE_SECONDS": 60 * 60 * 24 * 30,
     "ROTATE_REFRESH_TOKEN": True,
     "REFRESH_TOKEN_REUSE_PROTECTION": True,
-    # Two refreshes racing with one refresh token (a client retrying a lost answer) both get the
-    # winner's new pair; a replay after this window revokes the whole token family (reuse protection).
-    "REFRESH_TOKEN_GRACE_PERIOD_SECONDS": 30,
+    # DOT's own grace period would hand back the earlier pair, which hashed storage cannot do (its
+    # check E001 refuses the combination): OAUTH2_REFRESH_RETRY_GRACE_SECONDS below takes its place.
+    "REFRESH_TOKEN_GRACE_PERIOD_SECONDS": 0,
     "PKCE_REQUIRED": True,
     "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
     "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,

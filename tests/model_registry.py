@@ -13,7 +13,7 @@ from django.apps import apps
 
 import tests.factories
 
-PROJECT_APPS = ("accounts", "ledger", "games", "loyalty", "billing", "support")
+PROJECT_APPS = ("nodebyte_platform", "accounts", "ledger", "games", "loyalty", "billing", "support")
 
 
 def is_history_model(model) -> bool:

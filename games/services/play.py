@@ -197,16 +197,24 @@ def extend_session(*, session: GameSession, now=None) -> GameSession:
     return locked
 
 
-def expire_metered_sessions(*, now=None) -> dict:
-    """The beat job: extend or end every running metered session (each in its own transaction)."""
+def expire_metered_sessions(*, now=None, progress=None) -> dict:
+    """The beat job: extend or end every running metered session (each in its own transaction).
+
+    `progress` (the job runner's JobContext) hears of each session checked and each that failed.
+    """
     now = now or timezone.now()
     counts = {"checked": 0, "ended": 0, "errors": 0}
     running = GameSession.objects.filter(status=SessionStatus.IN_PROGRESS, price_per_minute__isnull=False)
-    for session in running.only("pk").iterator():
+    for session in running.only("pk", "public_id").iterator():
         counts["checked"] += 1
         try:
             if extend_session(session=session, now=now).status != SessionStatus.IN_PROGRESS:
                 counts["ended"] += 1
-        except Exception:  # one broken session must not stop the others; it is retried next run
+        except Exception as exc:  # one broken session must not stop the others; it is retried next run
             counts["errors"] += 1
+            if progress is not None:
+                progress.item_failed(exc, item=str(session.public_id))
+        else:
+            if progress is not None:
+                progress.processed()
     return counts

@@ -190,7 +190,7 @@ def test_a_refresh_token_replayed_after_the_grace_period_revokes_its_family(worl
     assert within_grace.status_code == 200
     for answer in (rotated, within_grace):
         assert api.get("/api/v1/me/", token=answer.json()["access_token"]).status_code == 200
-    grace = settings.OAUTH2_PROVIDER["REFRESH_TOKEN_GRACE_PERIOD_SECONDS"]
+    grace = settings.OAUTH2_REFRESH_RETRY_GRACE_SECONDS
     with time_machine.travel(timezone.now() + timezone.timedelta(seconds=grace + 1)):
         replay = refresh(a.code_app, pair["refresh_token"])
         assert replay.status_code == 400 and replay.json()["error"] == "invalid_grant"

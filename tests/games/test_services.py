@@ -14,6 +14,7 @@ from games.tasks import expire_metered_sessions
 from ledger.errors import IdempotencyConflict, InsufficientFunds
 from ledger.models import Asset, SystemWallet, Transfer, Wallet
 from ledger.services import issue
+from nodebyte_platform.models import JobRun
 from tests.factories.accounts import CustomerFactory, PartnerApplicationFactory, PartnerFactory
 from tests.factories.games import BetLimitFactory, PackageFactory
 
@@ -113,7 +114,8 @@ def test_metered_session_extends_while_the_balance_lasts_then_runs_dry(player, c
     assert session.status == "completed" and session.metadata["end_reason"] == "balance_exhausted"
     assert session.ended_at == start + timedelta(minutes=5) and session.total_cost == Decimal("10.00")
     assert balance(player, coin) == 0 and reservations(coin) == 0
-    assert expire_metered_sessions.apply().get() == {"checked": 0, "ended": 0, "errors": 0}
+    run = JobRun.objects.get(pk=expire_metered_sessions.apply().get()["run"])
+    assert run.summary == {"checked": 0, "ended": 0, "errors": 0} and run.status == "succeeded"
 
 
 def test_ending_past_the_reservation_charges_what_the_balance_allows(player, coin, settings):

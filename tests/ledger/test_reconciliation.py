@@ -7,6 +7,7 @@ from django.db import connection
 from ledger.models import FindingKind, ReconciliationRun, ReconciliationStatus
 from ledger.services import gift, reconcile_ledger, resolve_finding, user_wallet
 from ledger.tasks import reconcile_ledger as reconcile_task
+from nodebyte_platform.models import JobRun, JobRunStatus
 from tests.factories.accounts import staff_user
 
 pytestmark = pytest.mark.django_db
@@ -60,7 +61,8 @@ def test_command_and_task_record_runs(funded, coin, capsys):
     call_command("ledger_reconcile")
     assert "clean" in capsys.readouterr().out
     result = reconcile_task.apply().get()
-    assert result["status"] == ReconciliationStatus.CLEAN
+    job_run = JobRun.objects.get(pk=result["run"])
+    assert job_run.status == JobRunStatus.SUCCEEDED and job_run.summary["status"] == ReconciliationStatus.CLEAN
     assert ReconciliationRun.objects.filter(trigger="beat").exists()
     wallet = user_wallet(user=funded("2.00"), asset=coin)
     with connection.cursor() as cursor:
