@@ -216,8 +216,10 @@ ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
 ACCOUNT_LOGOUT_REDIRECT_URL = "portal:home"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[NodeByte] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
-# allauth's own limiter runs beside axes; axes is the one that locks (username, IP) pairs.
-ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
+# Failed password logins are locked by axes alone (accounts.adapters.AccountAdapter.pre_authenticate);
+# allauth's "login_failed" limiter is left to MFA codes, counted per user. allauth's other limits
+# ("login": 30/m per address, sign-up, password reset...) stay at its defaults.
+ACCOUNT_RATE_LIMITS = {"login_failed": "5/5m/key"}
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
 # Discord and Google credentials are SocialApp rows, entered in admin (Social applications).
 SOCIALACCOUNT_PROVIDERS = {
@@ -230,15 +232,22 @@ USERSESSIONS_TRACK_ACTIVITY = True
 # Staff reach /admin/ only once they have a TOTP authenticator (accounts.middleware).
 STAFF_REQUIRE_MFA = env.bool("STAFF_REQUIRE_MFA", default=True)
 
-# django-axes: lock the (username, IP) pair so nobody can lock a real user out from elsewhere.
-# The portal login (the admin login redirects to it, so MFA applies there too) goes through
-# authenticate(); the OAuth2 token endpoint is covered by accounts.middleware.
+# The client's address: REMOTE_ADDR, or behind TRUSTED_PROXY_COUNT reverse proxies the entry of
+# X-Forwarded-For that the outermost one appended. One setting for allauth (rate limits, user
+# sessions) and axes (through accounts.axes.client_address). AXES_PROXY_COUNT is its old name.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=env.int("AXES_PROXY_COUNT", default=0))
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+
+# django-axes: lock the (username, client address) pair so nobody can lock a real user out from
+# elsewhere. The portal login (the admin login redirects to it, so MFA applies there too) goes
+# through authenticate(); the OAuth2 token endpoint is covered by accounts.middleware.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_CALLABLE = "accounts.axes.login_key"
-AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0)
+# Not AXES_IPWARE_PROXY_COUNT: axes reads it only through django-ipware, which is not installed.
+AXES_CLIENT_IP_CALLABLE = "accounts.axes.client_address"
 AXES_LOCKOUT_TEMPLATE = "account/lockout.html"
 
 # --- Partner OAuth2 (django-oauth-toolkit) ------------------------------------------

@@ -32,6 +32,8 @@ CONTROLLED = [
     "CSRF_COOKIE_SECURE",
     "SECURE_HSTS_SECONDS",
     "DJANGO_ALLOW_ASYNC_UNSAFE",  # set by the Playwright tests; never in a deployment
+    "TRUSTED_PROXY_COUNT",
+    "AXES_PROXY_COUNT",
 ]
 
 PRINT_SETTINGS = """
@@ -155,3 +157,34 @@ def test_deploy_checks_report_nothing_in_production():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+CLIENT_ADDRESSES = """
+import json
+import django
+django.setup()
+from allauth.account.adapter import get_adapter
+from axes.helpers import get_client_ip_address
+from django.test import RequestFactory
+# A client that sent its own X-Forwarded-For, behind two proxies that each appended what they saw.
+request = RequestFactory().get(
+    "/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="192.0.2.66, 203.0.113.9, 10.0.0.1"
+)
+print(json.dumps({"allauth": get_adapter(request).get_client_ip(request), "axes": get_client_ip_address(request)}))
+"""
+
+
+@pytest.mark.parametrize(
+    ("values", "client"),
+    [
+        ({}, "10.0.0.2"),
+        ({"TRUSTED_PROXY_COUNT": "2"}, "203.0.113.9"),
+        ({"AXES_PROXY_COUNT": "2"}, "203.0.113.9"),  # the deprecated name still works
+        ({"TRUSTED_PROXY_COUNT": "1", "AXES_PROXY_COUNT": "2"}, "10.0.0.1"),  # the new name wins
+    ],
+)
+def test_one_proxy_count_drives_the_client_address_of_axes_and_allauth(values, client):
+    result = run_python(CLIENT_ADDRESSES, **PRODUCTION, **values)
+    assert result.returncode == 0, result.stderr
+    addresses = json.loads(result.stdout.strip().splitlines()[-1])
+    assert addresses == {"allauth": client, "axes": client}
