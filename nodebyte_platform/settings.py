@@ -1,8 +1,8 @@
 """NodeByte Platform settings: one module, every value from the environment.
 
 Defaults give a zero-setup demo (SQLite, tasks in-process, local-memory cache).
-Production sets DATABASE_URL, REDIS_URL, SECRET_KEY and ALLOWED_HOSTS; with
-DEBUG off a missing SECRET_KEY or ALLOWED_HOSTS stops start-up with one line.
+Production sets DATABASE_URL, REDIS_URL, SECRET_KEY, ALLOWED_HOSTS and EMAIL_URL; with
+DEBUG off a missing SECRET_KEY, ALLOWED_HOSTS or EMAIL_URL stops start-up with one line.
 """
 
 import sys
@@ -354,7 +354,14 @@ CONSTANCE_PUBLIC_KEYS = ["SITE_NAME", "SUPPORT_EMAIL", "MAINTENANCE_MODE"]
 
 # --- Email --------------------------------------------------------------------------
 
-vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+# Lower-case: not a setting, so the password in it never shows on a debug page.
+_email_url = env("EMAIL_URL", default="")
+if not _email_url:
+    # The demo prints mail to the console; in production that would put password-reset links in the logs.
+    if not DEBUG:
+        _require("EMAIL_URL")
+    _email_url = "consolemail://"
+vars().update(env.email_url_config(_email_url))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="NodeByte Platform <no-reply@nodebyte.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

@@ -17,6 +17,7 @@ PRODUCTION = {
     "DEBUG": "0",
     "SECRET_KEY": "k" * 64 + "-prod-like-secret-for-tests",
     "ALLOWED_HOSTS": "platform.example.com",
+    "EMAIL_URL": "smtp+tls://mailer:pw@smtp.example.com:587",
 }
 # Anything that could leak in from the parent process (pytest-env, the CI shell) is replaced.
 CONTROLLED = [
@@ -79,7 +80,7 @@ def load_settings(**env_values: str) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS"])
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS", "EMAIL_URL"])
 def test_production_without_a_required_variable_stops_with_one_line_naming_it(missing):
     # Empty rather than absent: an explicit value also wins over a developer's .env file.
     values = {**PRODUCTION, missing: ""}
@@ -94,6 +95,19 @@ def test_production_without_a_required_variable_stops_with_one_line_naming_it(mi
 def test_debug_mode_starts_without_secret_key_or_allowed_hosts():
     loaded = load_settings(DEBUG="1")
     assert "127.0.0.1" in loaded["allowed_hosts"]
+
+
+def test_production_without_email_url_refuses_to_start_instead_of_logging_reset_links():
+    # The console backend used to be the default with DEBUG off too, printing password-reset links.
+    # Empty rather than absent, so that a developer's .env cannot fill it in.
+    refused = run_python("import django; django.setup()", **{**PRODUCTION, "EMAIL_URL": ""})
+    assert refused.returncode == 2
+    assert refused.stderr.strip() == "ImproperlyConfigured: EMAIL_URL must be set when DEBUG is off."
+
+    started = load_settings(**PRODUCTION)
+    assert started["email_backend"] == "django.core.mail.backends.smtp.EmailBackend"
+    # The demo keeps printing mail to the console without any mail set-up.
+    assert load_settings(DEBUG="1", EMAIL_URL="")["email_backend"] == "django.core.mail.backends.console.EmailBackend"
 
 
 def test_without_redis_url_tasks_run_in_process_and_the_cache_is_local_memory():
@@ -137,8 +151,7 @@ def test_postgres_keeps_connections_with_health_checks():
 
 def test_email_url_and_csrf_trusted_origins_come_from_the_environment():
     loaded = load_settings(
-        **PRODUCTION,
-        EMAIL_URL="smtp+tls://mailer:pw@smtp.example.com:587",
+        **{**PRODUCTION, "EMAIL_URL": "smtp+tls://mailer:pw@smtp.example.com:587"},
         CSRF_TRUSTED_ORIGINS="https://platform.example.com,https://admin.example.com",
     )
     assert loaded["email_backend"] == "django.core.mail.backends.smtp.EmailBackend"
