@@ -164,6 +164,11 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240)
+# Redis hands a message that is not acknowledged within visibility_timeout to another worker, and
+# tasks acknowledge late: a timeout below a task's run (Celery's default is one hour, whatever the
+# time limit) runs it twice at once. Twice the hard limit also covers a message that waited in a
+# worker's prefetch behind another task; a task with its own longer time_limit needs more here.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * CELERY_TASK_TIME_LIMIT}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

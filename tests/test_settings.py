@@ -32,6 +32,8 @@ CONTROLLED = [
     "SESSION_COOKIE_SECURE",
     "CSRF_COOKIE_SECURE",
     "SECURE_HSTS_SECONDS",
+    "CELERY_TASK_TIME_LIMIT",
+    "CELERY_TASK_SOFT_TIME_LIMIT",
     "DJANGO_ALLOW_ASYNC_UNSAFE",  # set by the Playwright tests; never in a deployment
     "TRUSTED_PROXY_COUNT",
     "AXES_PROXY_COUNT",
@@ -132,6 +134,32 @@ def test_celery_defaults_are_safe():
     assert loaded["serializer"] == "json"
     assert loaded["accept"] == ["json"]
     assert loaded["beat_scheduler"] == "django_celery_beat.schedulers:DatabaseScheduler"
+
+
+TASK_TIME_LIMITS = """
+import json
+from nodebyte_platform.celery import app
+app.loader.import_default_modules()  # every app's tasks.py, as a worker loads them
+limits = {name: task.time_limit or app.conf.task_time_limit for name, task in app.tasks.items()
+          if not name.startswith("celery.")}
+print(json.dumps({"limits": limits, "transport": app.conf.broker_transport_options}))
+"""
+
+
+@pytest.mark.parametrize(
+    ("limits", "expected_longest"),
+    [({}, 300), ({"CELERY_TASK_TIME_LIMIT": "7200", "CELERY_TASK_SOFT_TIME_LIMIT": "7000"}, 7200)],
+)
+def test_the_broker_never_redelivers_a_task_that_may_still_be_running(limits, expected_longest):
+    result = run_python(TASK_TIME_LIMITS, **PRODUCTION, REDIS_URL="redis://127.0.0.1:6379/3", **limits)
+    assert result.returncode == 0, result.stderr
+    loaded = json.loads(result.stdout.strip().splitlines()[-1])
+    assert "ledger.tasks.reconcile_ledger" in loaded["limits"]  # the tasks were found
+    longest = max(loaded["limits"].values())
+    assert longest == expected_longest
+    # Above the longest run (Celery's default of one hour is not), with room for a wait in a
+    # worker's prefetch.
+    assert loaded["transport"]["visibility_timeout"] >= 2 * longest
 
 
 def test_default_database_is_sqlite_next_to_manage_py():
