@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF, UNSAFE_EVAL, UNSAFE_INLINE
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -63,6 +64,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "oauth2_provider",
     "allauth",
     "allauth.account",
@@ -77,6 +79,7 @@ INSTALLED_APPS = [
     "simple_history",
     "pgtrigger",
     "django_htmx",
+    "csp",
     "accounts",
     "ledger",
     "games",
@@ -88,6 +91,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise, which answers static files itself: the policy is for pages. Before the
+    # rest, so that it sees every response they make.
+    "nodebyte_platform.csp.PathPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -328,6 +334,11 @@ SPECTACULAR_SETTINGS = {
     "OAUTH2_TOKEN_URL": "/o/token/",
     "OAUTH2_REFRESH_URL": "/o/token/",
     "OAUTH2_SCOPES": OAUTH2_SCOPES,
+    # Swagger UI from drf-spectacular-sidecar's static files, not a CDN: works offline and under the
+    # Content-Security-Policy (templates/drf_spectacular/swagger_ui.html gives its inline blocks a nonce).
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
         "SessionResultEnum": "games.models.SessionResult",
         "BetOutcomeEnum": "games.models.BetOutcome",
@@ -403,6 +414,37 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp 4; nodebyte_platform.csp). Everything the portal, the OAuth
+# pages and Swagger UI load comes from this site; their few inline blocks carry the request's nonce.
+# Forms post to this site, whose social-login views then redirect to the providers' sign-in pages.
+SOCIAL_LOGIN_ORIGINS = ["https://discord.com", "https://accounts.google.com"]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [NONE],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],  # allauth's TOTP QR code and Swagger UI's icons are data: images
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "manifest-src": [SELF],
+        "form-action": [SELF, *SOCIAL_LOGIN_ORIGINS],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    },
+}
+CONTENT_SECURITY_POLICY_BY_PATH = {
+    # django-unfold's templates are built on Alpine.js expressions (x-data="theme(...)", arrow
+    # functions, localStorage) that only Alpine's standard build runs, and it compiles them with
+    # Function(): 'unsafe-eval'. Alpine's CSP build refuses globals and functions, which unfold's
+    # sidebar, theme, tabs and search use. Unfold also writes inline <style> blocks and style
+    # attributes, which no nonce can cover: 'unsafe-inline' for styles, not scripts.
+    "/admin/": {"script-src": [SELF, UNSAFE_EVAL], "style-src": [SELF, UNSAFE_INLINE]},
+    # The consent form posts here, and the answer redirects to the partner's registered redirect
+    # URI, which may be any https origin (http too with DEBUG on, as redirect URIs may be then).
+    "/o/authorize/": {"form-action": [SELF, "https:", *(["http:"] if DEBUG else [])]},
+}
 SILENCED_SYSTEM_CHECKS = []
 
 LOGGING = {
