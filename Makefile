@@ -9,7 +9,7 @@ PORT ?= 8000
 
 # The demo and the local worker/beat run with DEBUG on, and staff without the TOTP set-up
 # the back office otherwise demands, unless the caller says otherwise.
-# DEBUG off needs SECRET_KEY and ALLOWED_HOSTS (see README, Configuration).
+# DEBUG off needs SECRET_KEY, ALLOWED_HOSTS and EMAIL_URL (see README, Configuration).
 DEMO_ENV := DEBUG=$${DEBUG:-1} STAFF_REQUIRE_MFA=$${STAFF_REQUIRE_MFA:-0}
 
 .PHONY: run test worker beat lint format venv

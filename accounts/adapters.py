@@ -1,4 +1,5 @@
-"""django-allauth adapters: the platform's email policy and the archived-player rule."""
+"""django-allauth adapters: the platform's email policy, the archived-player rule, and which limiter
+locks password logins (django-axes, see accounts.axes)."""
 
 import re
 
@@ -26,6 +27,15 @@ class AccountAdapter(DefaultAccountAdapter):
         if not email_matches_policy(email):
             raise email_policy_error()
         return email
+
+    def pre_authenticate(self, request, **credentials):
+        """Password logins are counted by django-axes alone, on the (login, client address) pair.
+
+        allauth's own failed-login limiter (ACCOUNT_RATE_LIMITS "login_failed") counts per login
+        across every address, and per address across every login: five strangers failing for a
+        player's name locked the player out everywhere, and behind a proxy ten failures for junk
+        names locked out everyone. It also kept a pair locked after staff unlocked it in admin.
+        The same limiter still counts MFA codes per user (allauth.mfa calls it directly)."""
 
     def pre_login(self, request, user, **kwargs):
         customer = getattr(user, "customer", None)

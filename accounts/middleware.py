@@ -4,8 +4,8 @@
   STAFF_REQUIRE_MFA, default on).
 - TokenEndpointLockoutMiddleware: django-axes for the OAuth2 token endpoint, whose client
   authentication does not go through Django's authenticate(): a client failing to
-  authenticate is counted under (client_id, IP) like a failed login, and a locked pair is
-  refused before the endpoint runs.
+  authenticate is counted under (client_id, client address) like a failed login, and a
+  locked pair is refused before the endpoint runs, with an OAuth 2.0 error body.
 """
 
 import base64
@@ -14,7 +14,7 @@ from urllib.parse import unquote_plus
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpResponseRedirect
+from django.http import HttpResponseRedirect, JsonResponse
 from django.urls import reverse
 from django.utils.http import urlencode
 
@@ -54,6 +54,29 @@ def _client_id(request) -> str | None:
     return request.POST.get("client_id") or None
 
 
+def token_lockout_response() -> JsonResponse:
+    """The token endpoint's answer to a locked (client_id, address) pair, in RFC 6749 section 5.2's
+    shape. `invalid_client` because client authentication is what is refused (section 5.2 defines
+    no other code for it; `temporarily_unavailable` belongs to the authorization endpoint only);
+    429 with Retry-After rather than 401, so a partner's server backs off instead of concluding
+    that a secret it holds is wrong. Retry-After is the whole cool-off: the latest it ends."""
+    seconds = int(settings.AXES_COOLOFF_TIME.total_seconds())
+    response = JsonResponse(
+        {
+            "error": "invalid_client",
+            "error_description": (
+                "Too many failed client authentications from this address; "
+                f"try again in {seconds} seconds at the latest."
+            ),
+        },
+        status=429,
+    )
+    response["Retry-After"] = str(seconds)
+    response["Cache-Control"] = "no-store"
+    response["Pragma"] = "no-cache"
+    return response
+
+
 class TokenEndpointLockoutMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -62,7 +85,6 @@ class TokenEndpointLockoutMiddleware:
         if request.method != "POST" or request.path != reverse("oauth2_provider:token"):
             return self.get_response(request)
         from axes.handlers.proxy import AxesProxyHandler
-        from axes.helpers import get_lockout_response
 
         client_id = _client_id(request)
         if not client_id:
@@ -70,12 +92,12 @@ class TokenEndpointLockoutMiddleware:
         credentials = {"client_id": client_id}
         AxesProxyHandler.update_request(request)
         if AxesProxyHandler.is_locked(request, credentials):
-            return get_lockout_response(request, credentials=credentials)
+            return token_lockout_response()
         response = self.get_response(request)
         if response.status_code == 401 or b'"invalid_client"' in (getattr(response, "content", b"") or b""):
             AxesProxyHandler.user_login_failed(
                 sender=TokenEndpointLockoutMiddleware, credentials=credentials, request=request
             )
             if getattr(request, "axes_locked_out", False):
-                return get_lockout_response(request, credentials=credentials)
+                return token_lockout_response()
         return response

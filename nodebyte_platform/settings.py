@@ -1,8 +1,8 @@
 """NodeByte Platform settings: one module, every value from the environment.
 
 Defaults give a zero-setup demo (SQLite, tasks in-process, local-memory cache).
-Production sets DATABASE_URL, REDIS_URL, SECRET_KEY and ALLOWED_HOSTS; with
-DEBUG off a missing SECRET_KEY or ALLOWED_HOSTS stops start-up with one line.
+Production sets DATABASE_URL, REDIS_URL, SECRET_KEY, ALLOWED_HOSTS and EMAIL_URL; with
+DEBUG off a missing SECRET_KEY, ALLOWED_HOSTS or EMAIL_URL stops start-up with one line.
 """
 
 import sys
@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF, UNSAFE_EVAL, UNSAFE_INLINE
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -63,6 +64,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "oauth2_provider",
     "allauth",
     "allauth.account",
@@ -77,6 +79,7 @@ INSTALLED_APPS = [
     "simple_history",
     "pgtrigger",
     "django_htmx",
+    "csp",
     # The kernel: the job runner's records (JobRun); it imports no app.
     "nodebyte_platform",
     "accounts",
@@ -90,6 +93,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise, which answers static files itself: the policy is for pages. Before the
+    # rest, so that it sees every response they make.
+    "nodebyte_platform.csp.PathPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # CommonMiddleware without its slash-appending redirect under /api/ and /o/ (nodebyte_platform.http).
     "nodebyte_platform.http.ApiAwareCommonMiddleware",
@@ -167,6 +173,11 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240)
+# Redis hands a message that is not acknowledged within visibility_timeout to another worker, and
+# tasks acknowledge late: a timeout below a task's run (Celery's default is one hour, whatever the
+# time limit) runs it twice at once. Twice the hard limit also covers a message that waited in a
+# worker's prefetch behind another task; a task with its own longer time_limit needs more here.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * CELERY_TASK_TIME_LIMIT}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -219,8 +230,10 @@ ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
 ACCOUNT_LOGOUT_REDIRECT_URL = "portal:home"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[NodeByte] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
-# allauth's own limiter runs beside axes; axes is the one that locks (username, IP) pairs.
-ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
+# Failed password logins are locked by axes alone (accounts.adapters.AccountAdapter.pre_authenticate);
+# allauth's "login_failed" limiter is left to MFA codes, counted per user. allauth's other limits
+# ("login": 30/m per address, sign-up, password reset...) stay at its defaults.
+ACCOUNT_RATE_LIMITS = {"login_failed": "5/5m/key"}
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
 # Discord and Google credentials are SocialApp rows, entered in admin (Social applications).
 SOCIALACCOUNT_PROVIDERS = {
@@ -233,15 +246,22 @@ USERSESSIONS_TRACK_ACTIVITY = True
 # Staff reach /admin/ only once they have a TOTP authenticator (accounts.middleware).
 STAFF_REQUIRE_MFA = env.bool("STAFF_REQUIRE_MFA", default=True)
 
-# django-axes: lock the (username, IP) pair so nobody can lock a real user out from elsewhere.
-# The portal login (the admin login redirects to it, so MFA applies there too) goes through
-# authenticate(); the OAuth2 token endpoint is covered by accounts.middleware.
+# The client's address: REMOTE_ADDR, or behind TRUSTED_PROXY_COUNT reverse proxies the entry of
+# X-Forwarded-For that the outermost one appended. One setting for allauth (rate limits, user
+# sessions) and axes (through accounts.axes.client_address). AXES_PROXY_COUNT is its old name.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=env.int("AXES_PROXY_COUNT", default=0))
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+
+# django-axes: lock the (username, client address) pair so nobody can lock a real user out from
+# elsewhere. The portal login (the admin login redirects to it, so MFA applies there too) goes
+# through authenticate(); the OAuth2 token endpoint is covered by accounts.middleware.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_CALLABLE = "accounts.axes.login_key"
-AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0)
+# Not AXES_IPWARE_PROXY_COUNT: axes reads it only through django-ipware, which is not installed.
+AXES_CLIENT_IP_CALLABLE = "accounts.axes.client_address"
 AXES_LOCKOUT_TEMPLATE = "account/lockout.html"
 
 # --- Partner OAuth2 (django-oauth-toolkit) ------------------------------------------
@@ -324,6 +344,11 @@ SPECTACULAR_SETTINGS = {
     "OAUTH2_TOKEN_URL": "/o/token/",
     "OAUTH2_REFRESH_URL": "/o/token/",
     "OAUTH2_SCOPES": OAUTH2_SCOPES,
+    # Swagger UI from drf-spectacular-sidecar's static files, not a CDN: works offline and under the
+    # Content-Security-Policy (templates/drf_spectacular/swagger_ui.html gives its inline blocks a nonce).
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
         "SessionResultEnum": "games.models.SessionResult",
         "BetOutcomeEnum": "games.models.BetOutcome",
@@ -355,7 +380,14 @@ CONSTANCE_PUBLIC_KEYS = ["SITE_NAME", "SUPPORT_EMAIL", "MAINTENANCE_MODE"]
 
 # --- Email --------------------------------------------------------------------------
 
-vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+# Lower-case: not a setting, so the password in it never shows on a debug page.
+_email_url = env("EMAIL_URL", default="")
+if not _email_url:
+    # The demo prints mail to the console; in production that would put password-reset links in the logs.
+    if not DEBUG:
+        _require("EMAIL_URL")
+    _email_url = "consolemail://"
+vars().update(env.email_url_config(_email_url))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="NodeByte Platform <no-reply@nodebyte.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -392,6 +424,37 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp 4; nodebyte_platform.csp). Everything the portal, the OAuth
+# pages and Swagger UI load comes from this site; their few inline blocks carry the request's nonce.
+# Forms post to this site, whose social-login views then redirect to the providers' sign-in pages.
+SOCIAL_LOGIN_ORIGINS = ["https://discord.com", "https://accounts.google.com"]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [NONE],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],  # allauth's TOTP QR code and Swagger UI's icons are data: images
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "manifest-src": [SELF],
+        "form-action": [SELF, *SOCIAL_LOGIN_ORIGINS],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    },
+}
+CONTENT_SECURITY_POLICY_BY_PATH = {
+    # django-unfold's templates are built on Alpine.js expressions (x-data="theme(...)", arrow
+    # functions, localStorage) that only Alpine's standard build runs, and it compiles them with
+    # Function(): 'unsafe-eval'. Alpine's CSP build refuses globals and functions, which unfold's
+    # sidebar, theme, tabs and search use. Unfold also writes inline <style> blocks and style
+    # attributes, which no nonce can cover: 'unsafe-inline' for styles, not scripts.
+    "/admin/": {"script-src": [SELF, UNSAFE_EVAL], "style-src": [SELF, UNSAFE_INLINE]},
+    # The consent form posts here, and the answer redirects to the partner's registered redirect
+    # URI, which may be any https origin (http too with DEBUG on, as redirect URIs may be then).
+    "/o/authorize/": {"form-action": [SELF, "https:", *(["http:"] if DEBUG else [])]},
+}
 SILENCED_SYSTEM_CHECKS = []
 
 LOGGING = {

@@ -17,6 +17,7 @@ PRODUCTION = {
     "DEBUG": "0",
     "SECRET_KEY": "k" * 64 + "-prod-like-secret-for-tests",
     "ALLOWED_HOSTS": "platform.example.com",
+    "EMAIL_URL": "smtp+tls://mailer:pw@smtp.example.com:587",
 }
 # Anything that could leak in from the parent process (pytest-env, the CI shell) is replaced.
 CONTROLLED = [
@@ -31,7 +32,11 @@ CONTROLLED = [
     "SESSION_COOKIE_SECURE",
     "CSRF_COOKIE_SECURE",
     "SECURE_HSTS_SECONDS",
+    "CELERY_TASK_TIME_LIMIT",
+    "CELERY_TASK_SOFT_TIME_LIMIT",
     "DJANGO_ALLOW_ASYNC_UNSAFE",  # set by the Playwright tests; never in a deployment
+    "TRUSTED_PROXY_COUNT",
+    "AXES_PROXY_COUNT",
 ]
 
 PRINT_SETTINGS = """
@@ -77,7 +82,7 @@ def load_settings(**env_values: str) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS"])
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS", "EMAIL_URL"])
 def test_production_without_a_required_variable_stops_with_one_line_naming_it(missing):
     # Empty rather than absent: an explicit value also wins over a developer's .env file.
     values = {**PRODUCTION, missing: ""}
@@ -92,6 +97,19 @@ def test_production_without_a_required_variable_stops_with_one_line_naming_it(mi
 def test_debug_mode_starts_without_secret_key_or_allowed_hosts():
     loaded = load_settings(DEBUG="1")
     assert "127.0.0.1" in loaded["allowed_hosts"]
+
+
+def test_production_without_email_url_refuses_to_start_instead_of_logging_reset_links():
+    # The console backend used to be the default with DEBUG off too, printing password-reset links.
+    # Empty rather than absent, so that a developer's .env cannot fill it in.
+    refused = run_python("import django; django.setup()", **{**PRODUCTION, "EMAIL_URL": ""})
+    assert refused.returncode == 2
+    assert refused.stderr.strip() == "ImproperlyConfigured: EMAIL_URL must be set when DEBUG is off."
+
+    started = load_settings(**PRODUCTION)
+    assert started["email_backend"] == "django.core.mail.backends.smtp.EmailBackend"
+    # The demo keeps printing mail to the console without any mail set-up.
+    assert load_settings(DEBUG="1", EMAIL_URL="")["email_backend"] == "django.core.mail.backends.console.EmailBackend"
 
 
 def test_without_redis_url_tasks_run_in_process_and_the_cache_is_local_memory():
@@ -118,6 +136,32 @@ def test_celery_defaults_are_safe():
     assert loaded["beat_scheduler"] == "django_celery_beat.schedulers:DatabaseScheduler"
 
 
+TASK_TIME_LIMITS = """
+import json
+from nodebyte_platform.celery import app
+app.loader.import_default_modules()  # every app's tasks.py, as a worker loads them
+limits = {name: task.time_limit or app.conf.task_time_limit for name, task in app.tasks.items()
+          if not name.startswith("celery.")}
+print(json.dumps({"limits": limits, "transport": app.conf.broker_transport_options}))
+"""
+
+
+@pytest.mark.parametrize(
+    ("limits", "expected_longest"),
+    [({}, 300), ({"CELERY_TASK_TIME_LIMIT": "7200", "CELERY_TASK_SOFT_TIME_LIMIT": "7000"}, 7200)],
+)
+def test_the_broker_never_redelivers_a_task_that_may_still_be_running(limits, expected_longest):
+    result = run_python(TASK_TIME_LIMITS, **PRODUCTION, REDIS_URL="redis://127.0.0.1:6379/3", **limits)
+    assert result.returncode == 0, result.stderr
+    loaded = json.loads(result.stdout.strip().splitlines()[-1])
+    assert "ledger.tasks.reconcile_ledger" in loaded["limits"]  # the tasks were found
+    longest = max(loaded["limits"].values())
+    assert longest == expected_longest
+    # Above the longest run (Celery's default of one hour is not), with room for a wait in a
+    # worker's prefetch.
+    assert loaded["transport"]["visibility_timeout"] >= 2 * longest
+
+
 def test_default_database_is_sqlite_next_to_manage_py():
     loaded = load_settings(**PRODUCTION)
     assert loaded["engine"] == "django.db.backends.sqlite3"
@@ -135,8 +179,7 @@ def test_postgres_keeps_connections_with_health_checks():
 
 def test_email_url_and_csrf_trusted_origins_come_from_the_environment():
     loaded = load_settings(
-        **PRODUCTION,
-        EMAIL_URL="smtp+tls://mailer:pw@smtp.example.com:587",
+        **{**PRODUCTION, "EMAIL_URL": "smtp+tls://mailer:pw@smtp.example.com:587"},
         CSRF_TRUSTED_ORIGINS="https://platform.example.com,https://admin.example.com",
     )
     assert loaded["email_backend"] == "django.core.mail.backends.smtp.EmailBackend"
@@ -155,3 +198,34 @@ def test_deploy_checks_report_nothing_in_production():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+CLIENT_ADDRESSES = """
+import json
+import django
+django.setup()
+from allauth.account.adapter import get_adapter
+from axes.helpers import get_client_ip_address
+from django.test import RequestFactory
+# A client that sent its own X-Forwarded-For, behind two proxies that each appended what they saw.
+request = RequestFactory().get(
+    "/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="192.0.2.66, 203.0.113.9, 10.0.0.1"
+)
+print(json.dumps({"allauth": get_adapter(request).get_client_ip(request), "axes": get_client_ip_address(request)}))
+"""
+
+
+@pytest.mark.parametrize(
+    ("values", "client"),
+    [
+        ({}, "10.0.0.2"),
+        ({"TRUSTED_PROXY_COUNT": "2"}, "203.0.113.9"),
+        ({"AXES_PROXY_COUNT": "2"}, "203.0.113.9"),  # the deprecated name still works
+        ({"TRUSTED_PROXY_COUNT": "1", "AXES_PROXY_COUNT": "2"}, "10.0.0.1"),  # the new name wins
+    ],
+)
+def test_one_proxy_count_drives_the_client_address_of_axes_and_allauth(values, client):
+    result = run_python(CLIENT_ADDRESSES, **PRODUCTION, **values)
+    assert result.returncode == 0, result.stderr
+    addresses = json.loads(result.stdout.strip().splitlines()[-1])
+    assert addresses == {"allauth": client, "axes": client}

@@ -32,6 +32,7 @@ ENV = {
     "DEBUG": "0",
     "SECRET_KEY": "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
     "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+    "EMAIL_URL": "dummymail://",
     "SECURE_SSL_REDIRECT": "false",
     "API_THROTTLE_RATE": "100000000/min",
     "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15"),

@@ -40,6 +40,7 @@ def _environ(db: str) -> None:
     os.environ["DEBUG"] = "false"  # DEBUG would keep every query in memory
     os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz")
     os.environ.setdefault("ALLOWED_HOSTS", "localhost")
+    os.environ.setdefault("EMAIL_URL", "dummymail://")
     os.environ["REDIS_URL"] = ""
     os.environ["LOG_LEVEL"] = "WARNING"
     sys.path.insert(0, str(ROOT))
