@@ -154,7 +154,7 @@ def test_the_broker_never_redelivers_a_task_that_may_still_be_running(limits, ex
     result = run_python(TASK_TIME_LIMITS, **PRODUCTION, REDIS_URL="redis://127.0.0.1:6379/3", **limits)
     assert result.returncode == 0, result.stderr
     loaded = json.loads(result.stdout.strip().splitlines()[-1])
-    assert "ledger.tasks.reconcile_ledger" in loaded["limits"]  # the tasks were found
+    assert "ledger.reconcile_ledger" in loaded["limits"]  # the tasks were found
     longest = max(loaded["limits"].values())
     assert longest == expected_longest
     # Above the longest run (Celery's default of one hour is not), with room for a wait in a
