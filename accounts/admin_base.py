@@ -20,7 +20,7 @@ from django.http import Http404
 from django.utils.functional import cached_property
 from unfold.admin import ModelAdmin, StackedInline, TabularInline
 
-from accounts.audit import raw_state, snapshot
+from accounts.audit import raw_state, snapshot, snapshot_after
 from accounts.models import StaffRole
 from nodebyte_platform.errors import DomainError
 
@@ -146,15 +146,24 @@ class StudioScopedMixin:
         return super().get_search_results(request, self.scope_queryset(request, queryset), search_term)
 
 
+def _record_change(request, action, obj, fresh, *, before, before_state):
+    """Audit `obj` (`fresh`: as it is now, None once deleted) if it changed since `before_state`."""
+    from accounts.services import record_audit
+
+    if fresh is None:
+        record_audit(actor=request.user, action=action, obj=obj, before=before, after=None)
+    elif raw_state(fresh) != before_state:
+        after = snapshot_after(fresh, before_state=before_state)
+        record_audit(actor=request.user, action=action, obj=fresh, before=before, after=after)
+
+
 def _audit_action(model_admin, name, func):
     """Wrap a Django admin action so each object it changes or deletes gets an audit row."""
 
     @functools.wraps(func)
     def audited(modeladmin, request, queryset):
         from accounts.models import AuditEntry
-        from accounts.services import record_audit
 
-        model = queryset.model
         objects = list(queryset)
         before = {obj.pk: (raw_state(obj), snapshot(obj), obj) for obj in objects}
         last_entry = AuditEntry.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
@@ -165,32 +174,23 @@ def _audit_action(model_admin, name, func):
                 "object_id", flat=True
             )
         )
-        after = {obj.pk: obj for obj in model._base_manager.filter(pk__in=list(before))}
+        after = {obj.pk: obj for obj in queryset.model._base_manager.filter(pk__in=list(before))}
         for pk, (state, snap, old_obj) in before.items():
-            if str(pk) in already:
-                continue
-            new_obj = after.get(pk)
-            if new_obj is None:
-                record_audit(actor=request.user, action=f"action:{name}", obj=old_obj, before=snap, after=None)
-            elif raw_state(new_obj) != state:
-                record_audit(
-                    actor=request.user, action=f"action:{name}", obj=new_obj, before=snap, after=snapshot(new_obj)
-                )
+            if str(pk) not in already:
+                _record_change(request, f"action:{name}", old_obj, after.get(pk), before=snap, before_state=state)
         return result
 
     return audited
 
 
 def _audit_object_action(model_admin, name, method):
-    """Wrap an unfold row/detail/submit-line action: 404 outside the studio, audit the object."""
+    """Wrap an unfold row/detail/submit-line action so the object it changes gets an audit row."""
 
     @functools.wraps(method)
     def audited(request, *args, **kwargs):
-        from accounts.services import record_audit
-
         obj = None
         object_id = kwargs.get("object_id")
-        if object_id is None and args and isinstance(args[0], (str, int)) and not isinstance(args[0], bool):
+        if object_id is None and args and isinstance(args[0], str | int) and not isinstance(args[0], bool):
             object_id = args[0]
         if object_id is not None:
             obj = model_admin.get_queryset(request).filter(pk=object_id).first()
@@ -203,10 +203,7 @@ def _audit_object_action(model_admin, name, method):
         state, snap = raw_state(obj), snapshot(obj)
         result = method(request, *args, **kwargs)
         fresh = type(obj)._base_manager.filter(pk=obj.pk).first()
-        if fresh is None:
-            record_audit(actor=request.user, action=f"action:{name}", obj=obj, before=snap, after=None)
-        elif raw_state(fresh) != state:
-            record_audit(actor=request.user, action=f"action:{name}", obj=fresh, before=snap, after=snapshot(fresh))
+        _record_change(request, f"action:{name}", obj, fresh, before=snap, before_state=state)
         return result
 
     return audited
@@ -220,7 +217,7 @@ class AuditedAdminMixin:
         if obj is not None:
             if not hasattr(request, _BEFORE_ATTR):
                 setattr(request, _BEFORE_ATTR, {})
-            getattr(request, _BEFORE_ATTR)[(obj._meta.label, obj.pk)] = snapshot(obj)
+            getattr(request, _BEFORE_ATTR)[(obj._meta.label, obj.pk)] = (snapshot(obj), raw_state(obj))
         return obj
 
     def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
@@ -238,9 +235,9 @@ class AuditedAdminMixin:
     def log_change(self, request, obj, message):
         from accounts.services import record_audit
 
-        before = getattr(request, _BEFORE_ATTR, {}).get((obj._meta.label, obj.pk))
-        after = snapshot(obj)
-        if before != after or before is None:
+        before, before_state = getattr(request, _BEFORE_ATTR, {}).get((obj._meta.label, obj.pk), (None, None))
+        if before_state is None or raw_state(obj) != before_state:
+            after = snapshot_after(obj, before_state=before_state)
             record_audit(actor=request.user, action="change", obj=obj, before=before, after=after)
         return super().log_change(request, obj, message)
 
@@ -261,17 +258,20 @@ class AuditedAdminMixin:
 
         model = formset.model
         pks = [f.instance.pk for f in formset.initial_forms if f.instance.pk is not None]
-        before = {obj.pk: snapshot(obj) for obj in model._base_manager.filter(pk__in=pks)}
+        before = {obj.pk: (snapshot(obj), raw_state(obj)) for obj in model._base_manager.filter(pk__in=pks)}
         # A deleted instance loses its pk; remember it while the form still knows it.
         deleted_pks = {id(f.instance): f.instance.pk for f in formset.deleted_forms}
         result = super().save_formset(request, form, formset, change)
         for obj in getattr(formset, "new_objects", []):
             record_audit(actor=request.user, action="add", obj=obj, before=None, after=snapshot(obj))
         for obj, _fields in getattr(formset, "changed_objects", []):
-            record_audit(actor=request.user, action="change", obj=obj, before=before.get(obj.pk), after=snapshot(obj))
+            snap, state = before.get(obj.pk, (None, None))
+            after = snapshot_after(obj, before_state=state)
+            record_audit(actor=request.user, action="change", obj=obj, before=snap, after=after)
         for obj in getattr(formset, "deleted_objects", []):
             pk = deleted_pks.get(id(obj), obj.pk)
-            record_audit(actor=request.user, action="delete", obj=obj, before=before.get(pk), after=None, object_id=pk)
+            snap = before.get(pk, (None, None))[0]
+            record_audit(actor=request.user, action="delete", obj=obj, before=snap, after=None, object_id=pk)
         return result
 
     def get_actions(self, request):

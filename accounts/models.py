@@ -219,8 +219,13 @@ class PartnerApplication(AbstractApplication):
 class AuditEntry(models.Model):
     """One change a staff member made (who, what, when, before and after). Never changed.
 
-    Personal fields of players are kept out of `before`/`after` (see accounts.audit), so an
-    erasure never has to rewrite this append-only table.
+    Personal fields of players and secrets (encrypted fields, tokens, keys, passwords, webhook
+    URLs) are kept out of `before`/`after` (see accounts.audit), so an erasure never has to
+    rewrite this append-only table and reading the trail never reveals a credential.
+
+    The one sanctioned write to existing rows is migration accounts.0006_redact_audit_secrets,
+    which replaced secrets stored before those rules by the redaction marker (lifting the
+    Protect trigger for exactly that trigger and those UPDATEs); nothing else updates or deletes.
     """
 
     actor = models.ForeignKey(
