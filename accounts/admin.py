@@ -11,7 +11,12 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 
 from accounts import services
-from accounts.admin_base import AuditedAdminMixin, PlatformModelAdmin
+from accounts.admin_base import (
+    AuditedAdminMixin,
+    PlatformModelAdmin,
+    SaveOnlyWhatCanChangeMixin,
+    StudioScopedMixin,
+)
 from accounts.models import AuditEntry, Customer, Partner, PartnerApplication, StaffProfile, User
 
 admin.site.login = secure_admin_login(admin.site.login)
@@ -20,10 +25,12 @@ PROJECT_APPS = {"accounts", "ledger", "games", "loyalty", "billing", "support"}
 
 
 def audit_third_party_admins(site=admin.site) -> None:
-    """Give the libraries' admins (allauth, axes, OAuth tokens, schedules, groups...) the audit trail.
+    """Give the libraries' admins (allauth, axes, OAuth tokens, schedules, groups...) the audit
+    trail, the studio scoping (they name no `studio_lookup`: hidden from studio staff, and each
+    of their object URLs answers them 404) and no Save button where nothing can be changed.
 
     Their apps come before accounts in INSTALLED_APPS, so they are registered by now; each is
-    re-registered as a subclass with AuditedAdminMixin, behaviour otherwise unchanged.
+    re-registered as a subclass with those mixins, behaviour otherwise unchanged.
     """
     from django.db.models import Model
 
@@ -32,7 +39,11 @@ def audit_third_party_admins(site=admin.site) -> None:
             continue
         if not (isinstance(model, type) and issubclass(model, Model)):
             continue  # settings pages dressed as models (constance) keep their own logging
-        audited = type(f"Audited{type(model_admin).__name__}", (AuditedAdminMixin, type(model_admin)), {})
+        audited = type(
+            f"Audited{type(model_admin).__name__}",
+            (AuditedAdminMixin, SaveOnlyWhatCanChangeMixin, StudioScopedMixin, type(model_admin)),
+            {},
+        )
         site.unregister(model)
         site.register(model, audited)
 

@@ -93,7 +93,9 @@ def encrypted_field_classes():
     return [
         cls
         for cls in vars(encrypted_fields.fields).values()
-        if isinstance(cls, type) and issubclass(cls, models.Field) and cls.__module__ == encrypted_fields.fields.__name__
+        if isinstance(cls, type)
+        and issubclass(cls, models.Field)
+        and cls.__module__ == encrypted_fields.fields.__name__
     ]
 
 
@@ -177,7 +179,7 @@ def test_any_value_becomes_json_that_postgresql_accepts():
         "other": Opaque(),
     }
     safe = json_safe(value)
-    text = json.dumps(safe, allow_nan=False)
+    assert json.loads(json.dumps(safe, allow_nan=False)) == safe
     assert safe["zone"] == "Europe/Paris" and safe["tags"] == ["a", "b"] and safe["amount"] == "1.50"
     assert safe["nul"] == "ab" and safe["surrogate"] == "x\ufffdy" and safe["other"] == "opaque thing"
     assert safe["blob"].startswith("<2 bytes sha256:") and safe["nan"] == "nan"

@@ -1,149 +1,19 @@
-"""The base every ModelAdmin of the platform inherits.
+"""Every change a staff member makes through the admin leaves an accounts.AuditEntry.
 
-It carries the rules that hold in every changelist, form and action:
-- studio staff see only their own studio's rows (`studio_lookup` names the path from the
-  model to games.Studio; a model without one is hidden from them): changelists, object URLs
-  (404), foreign-key and many-to-many choices, autocomplete results, permissions;
-- money fields are read-only;
-- every change a staff member makes through the admin (add, change, delete, inline rows,
-  each admin action, each unfold row/detail/submit-line action) leaves an
-  accounts.AuditEntry with before and after snapshots.
+Add, change, delete, inline rows, each admin action and each unfold row/detail/submit-line
+action: before and after snapshots (accounts.audit: personal and secret values redacted).
 """
 
 import functools
 
-from django.contrib import messages
-from django.core.paginator import Paginator
-from django.db import connections
 from django.db.models import Model
 from django.http import Http404
-from django.utils.functional import cached_property
-from unfold.admin import ModelAdmin, StackedInline, TabularInline
 
 from accounts.audit import raw_state, snapshot, snapshot_after
-from accounts.models import StaffRole
-from nodebyte_platform.errors import DomainError
 
-STUDIO_MODEL_LABEL = "games.Studio"
 # Objects read for a change form are snapshotted here (per request) so that log_change can
 # record "before" whatever save_model an admin overrides.
 _BEFORE_ATTR = "_audit_before"
-
-
-def staff_studio_id(request):
-    """The studio id a studio-role user is bound to, or None for every other user."""
-    profile = getattr(request.user, "staff_profile", None)
-    if profile is not None and profile.role == StaffRole.STUDIO and not request.user.is_superuser:
-        return profile.studio_id
-    return None
-
-
-def is_studio_staff(request) -> bool:
-    profile = getattr(request.user, "staff_profile", None)
-    return bool(profile and profile.role == StaffRole.STUDIO and not request.user.is_superuser)
-
-
-# How staff look a player up from any row that points at a Customer.
-CUSTOMER_SEARCH = ("customer__nickname", "customer__user__username", "customer__user__email")
-
-
-class LargeTablePaginator(Paginator):
-    """Pages a large append-only table without a full COUNT(*) on every page.
-
-    An unfiltered changelist on PostgreSQL takes the planner's row estimate once the
-    table is big enough for the count to hurt; small tables and filtered lists count.
-    """
-
-    estimate_above = 100_000
-
-    @cached_property
-    def count(self):
-        queryset = self.object_list
-        connection = connections[queryset.db]
-        if connection.vendor == "postgresql" and not queryset.query.where:
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass", [queryset.model._meta.db_table]
-                )
-                row = cursor.fetchone()
-            if row and row[0] > self.estimate_above:
-                return row[0]
-        return super().count
-
-
-def scope_related_queryset(admin_site, model, request, queryset):
-    """Narrow the choices of a relation to `model` to what the studio user may see.
-
-    games.Studio itself narrows to the user's studio; a model whose registered admin has a
-    `studio_lookup` narrows through it; anything else offers no choice at all.
-    """
-    if not is_studio_staff(request):
-        return queryset
-    studio_id = staff_studio_id(request)
-    if model._meta.label == STUDIO_MODEL_LABEL:
-        return queryset.filter(pk=studio_id)
-    related_admin = admin_site._registry.get(model)
-    lookup = getattr(related_admin, "studio_lookup", None)
-    if lookup:
-        return queryset.filter(**{lookup: studio_id})
-    return queryset.none()
-
-
-class StudioScopedMixin:
-    """Limits querysets, choices and permissions to the requesting studio user's studio."""
-
-    studio_lookup: str | None = None
-
-    def scope_queryset(self, request, queryset):
-        if not is_studio_staff(request):
-            return queryset
-        if self.studio_lookup is None:
-            return queryset.none()
-        return queryset.filter(**{self.studio_lookup: staff_studio_id(request)})
-
-    def get_queryset(self, request):
-        return self.scope_queryset(request, super().get_queryset(request))
-
-    def _hidden_from(self, request) -> bool:
-        return is_studio_staff(request) and self.studio_lookup is None
-
-    def has_module_permission(self, request):
-        return not self._hidden_from(request) and super().has_module_permission(request)
-
-    def has_view_permission(self, request, obj=None):
-        return not self._hidden_from(request) and super().has_view_permission(request, obj)
-
-    def has_add_permission(self, request, *args, **kwargs):
-        return not self._hidden_from(request) and super().has_add_permission(request, *args, **kwargs)
-
-    def has_change_permission(self, request, obj=None):
-        return not self._hidden_from(request) and super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return not self._hidden_from(request) and super().has_delete_permission(request, obj)
-
-    def _related_queryset(self, db_field, request, kwargs):
-        queryset = kwargs.get("queryset")
-        if queryset is None:
-            queryset = self.get_field_queryset(kwargs.get("using"), db_field, request)
-        if queryset is None:
-            queryset = db_field.remote_field.model._default_manager.using(kwargs.get("using")).all()
-        return scope_related_queryset(self.admin_site, db_field.remote_field.model, request, queryset)
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if is_studio_staff(request):
-            kwargs["queryset"] = self._related_queryset(db_field, request, kwargs)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-    def formfield_for_manytomany(self, db_field, request, **kwargs):
-        if is_studio_staff(request):
-            kwargs["queryset"] = self._related_queryset(db_field, request, kwargs)
-        return super().formfield_for_manytomany(db_field, request, **kwargs)
-
-    def get_search_results(self, request, queryset, search_term):
-        # Autocomplete passes the admin's own queryset; scoping again costs nothing and keeps
-        # any caller that hands in a wider queryset inside the studio.
-        return super().get_search_results(request, self.scope_queryset(request, queryset), search_term)
 
 
 def _record_change(request, action, obj, fresh, *, before, before_state):
@@ -221,7 +91,9 @@ class AuditedAdminMixin:
         return obj
 
     def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
-        # Another studio's object and a missing one look the same: not found.
+        # Another studio's object and a missing one look the same to studio staff: not found.
+        from accounts.admin_base.scoping import is_studio_staff
+
         if is_studio_staff(request):
             raise Http404("No such object.")
         return super()._get_obj_does_not_exist_redirect(request, opts, object_id)
@@ -303,36 +175,3 @@ class AuditedAdminMixin:
 
             unfold_action = replace(unfold_action, method=method)
         return unfold_action
-
-
-class PlatformModelAdmin(AuditedAdminMixin, StudioScopedMixin, ModelAdmin):
-    list_per_page = 50
-    show_full_result_count = False
-    # Fields holding money; always shown read-only (balances move only through services).
-    money_fields: tuple[str, ...] = ()
-
-    def get_readonly_fields(self, request, obj=None):
-        readonly = tuple(super().get_readonly_fields(request, obj))
-        return readonly + tuple(f for f in self.money_fields if f not in readonly)
-
-
-class PlatformTabularInline(StudioScopedMixin, TabularInline):
-    extra = 0
-
-
-class PlatformStackedInline(StudioScopedMixin, StackedInline):
-    extra = 0
-
-
-def run_service(modeladmin, request, queryset, call, done: str) -> None:
-    """Apply `call(obj)` to each selected row of an admin action; report the successes and
-    each refusal with its stable code, so one bad row never hides what happened to the others."""
-    succeeded = 0
-    for obj in queryset:
-        try:
-            call(obj)
-            succeeded += 1
-        except DomainError as exc:
-            modeladmin.message_user(request, f"{obj}: {exc.message} ({exc.code})", messages.ERROR)
-    if succeeded:
-        modeladmin.message_user(request, f"{succeeded} {done}.", messages.SUCCESS)
