@@ -80,6 +80,8 @@ class Customer(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        # Erasure cannot be undone: its own permission, held only by the admin role (roles.py).
+        permissions = [("erase_customer", "Can erase a player's personal data")]
         indexes = [
             models.Index(fields=["vip"], name="accounts_customer_vip_idx"),
             models.Index(fields=["is_archived"], name="accounts_customer_archived_idx"),

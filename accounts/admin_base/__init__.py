@@ -21,6 +21,8 @@ from accounts.admin_base.pages import (
     CUSTOMER_SEARCH,
     LargeTablePaginator,
     SaveOnlyWhatCanChangeMixin,
+    action_confirmation_page,
+    action_confirmed,
     page_has_something_to_edit,
     run_service,
 )
@@ -79,6 +81,8 @@ __all__ = [
     "SaveOnlyWhatCanChangeMixin",
     "ScopedRelatedFieldListFilter",
     "StudioScopedMixin",
+    "action_confirmation_page",
+    "action_confirmed",
     "is_studio_staff",
     "page_has_something_to_edit",
     "run_service",

@@ -1,16 +1,21 @@
 """Pieces of admin pages every app uses: paging of big tables, actions that call a service,
-and the rule that a page with nothing to edit offers no Save."""
+the confirmation step of an action, and the rule that a page with nothing to edit offers no Save."""
 
+from django import forms
 from django.contrib import messages
+from django.contrib.admin import helpers
 from django.core.paginator import Paginator
 from django.db import connections
 from django.forms.formsets import DELETION_FIELD_NAME
+from django.template.response import TemplateResponse
 from django.utils.functional import cached_property
 
 from nodebyte_platform.errors import DomainError
 
 # How staff look a player up from any row that points at a Customer.
 CUSTOMER_SEARCH = ("customer__nickname", "customer__user__username", "customer__user__email")
+# The submit button of an action's confirmation page; present only once the user confirmed.
+CONFIRM_FIELD = "confirm"
 
 
 class LargeTablePaginator(Paginator):
@@ -49,6 +54,52 @@ def run_service(modeladmin, request, queryset, call, done: str) -> None:
             modeladmin.message_user(request, f"{obj}: {exc.message} ({exc.code})", messages.ERROR)
     if succeeded:
         modeladmin.message_user(request, f"{succeeded} {done}.", messages.SUCCESS)
+
+
+def action_confirmed(request) -> bool:
+    """Did this action request come from the submit button of its confirmation page?"""
+    return request.POST.get(CONFIRM_FIELD) == "yes"
+
+
+def action_confirmation_page(
+    modeladmin,
+    request,
+    queryset,
+    *,
+    title: str,
+    intro: str,
+    headers: list[str],
+    rows: list[list],
+    submit: str,
+    totals: list[str] = (),
+    form: forms.Form | None = None,
+    danger: bool = False,
+) -> TemplateResponse:
+    """The page between choosing an action and running it: what it will do to which rows.
+
+    It posts back to the changelist with the same action and selection, plus CONFIRM_FIELD
+    and the form's fields, so the action runs its service only on that second request.
+    """
+    opts = modeladmin.model._meta
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": title,
+        "subtitle": None,
+        "intro": intro,
+        "opts": opts,
+        "app_label": opts.app_label,
+        "table": {"headers": headers, "rows": rows},
+        "totals": totals,
+        "form": form,
+        "submit_label": submit,
+        "danger": danger,
+        "queryset": queryset,
+        "action": request.POST.get("action", ""),
+        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        "confirm_field": CONFIRM_FIELD,
+    }
+    request.current_app = modeladmin.admin_site.name
+    return TemplateResponse(request, "admin/action_confirmation.html", context)
 
 
 def page_has_something_to_edit(context) -> bool:

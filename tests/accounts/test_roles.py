@@ -330,6 +330,34 @@ def test_actions_offered_are_the_ones_the_role_may_run(roles, root, role, model,
     assert role_actions == expected, (role, label(model))
 
 
+def test_nobody_deletes_a_player_superusers_included(client, roles, root):
+    customer = CustomerFactory()
+    for user in (root, StaffProfileFactory(role="admin").user, StaffProfileFactory(role="support").user):
+        client.force_login(user)
+        assert client.get(admin_url(type(customer), "delete", customer.pk)).status_code == 403
+        assert client.post(admin_url(type(customer), "delete", customer.pk), {"post": "yes"}).status_code == 403
+        listing = client.get(admin_url(type(customer), "changelist")).content.decode()
+        assert 'value="delete_selected"' not in listing
+        client.post(
+            admin_url(type(customer), "changelist"),
+            {"action": "delete_selected", "_selected_action": [customer.pk], "post": "yes"},
+        )
+        assert type(customer).objects.filter(pk=customer.pk).exists()
+
+
+def test_support_cannot_delete_tickets_admin_can(client, roles):
+    from support.models import Ticket
+    from tests.factories.support import TicketFactory
+
+    ticket = TicketFactory()
+    client.force_login(StaffProfileFactory(role="support").user)
+    assert client.get(admin_url(Ticket, "delete", ticket.pk)).status_code == 403
+    client.post(admin_url(Ticket, "changelist"), {"action": "delete_selected", "_selected_action": [ticket.pk]})
+    assert Ticket.objects.filter(pk=ticket.pk).exists()
+    client.force_login(StaffProfileFactory(role="admin").user)
+    assert client.get(admin_url(Ticket, "delete", ticket.pk)).status_code == 200
+
+
 def test_studio_cannot_read_or_revert_another_studios_package_history(client, roles):
     theirs = PackageFactory(gcoin_value="10.00", label="Their pack")
     theirs.gcoin_value = "25.00"
