@@ -124,7 +124,7 @@ def _clean_text(text: str) -> str:
     return _LONE_SURROGATE.sub("\ufffd", text.replace("\x00", ""))
 
 
-def json_safe(value, *, redact_secret_keys: bool = True):
+def json_safe(value):
     """`value` as plain JSON (dict, list, str, number, bool, None), for any Python value.
 
     Keys of nested dicts that name a secret have their value replaced by REDACTED.
@@ -139,15 +139,15 @@ def json_safe(value, *, redact_secret_keys: bool = True):
         cleaned = {}
         for key, item in value.items():
             key = _clean_text(str(key))
-            if redact_secret_keys and is_secret_name(key) and not isinstance(item, bool):
+            if is_secret_name(key) and not isinstance(item, bool):
                 cleaned[key] = _marker(item)
             else:
-                cleaned[key] = json_safe(item, redact_secret_keys=redact_secret_keys)
+                cleaned[key] = json_safe(item)
         return cleaned
     if isinstance(value, list | tuple):
-        return [json_safe(item, redact_secret_keys=redact_secret_keys) for item in value]
+        return [json_safe(item) for item in value]
     if isinstance(value, set | frozenset):
-        return sorted((json_safe(item, redact_secret_keys=redact_secret_keys) for item in value), key=repr)
+        return sorted((json_safe(item) for item in value), key=repr)
     if isinstance(value, bytes | bytearray | memoryview):
         data = bytes(value)
         return f"<{len(data)} bytes sha256:{hashlib.sha256(data).hexdigest()[:16]}>"
