@@ -11,7 +11,14 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 
 from accounts import services
-from accounts.admin_base import AuditedAdminMixin, PlatformModelAdmin
+from accounts.admin_base import (
+    AuditedAdminMixin,
+    PlatformModelAdmin,
+    SaveOnlyWhatCanChangeMixin,
+    StudioScopedMixin,
+    action_confirmation_page,
+    action_confirmed,
+)
 from accounts.models import AuditEntry, Customer, Partner, PartnerApplication, StaffProfile, User
 
 admin.site.login = secure_admin_login(admin.site.login)
@@ -20,10 +27,12 @@ PROJECT_APPS = {"accounts", "ledger", "games", "loyalty", "billing", "support"}
 
 
 def audit_third_party_admins(site=admin.site) -> None:
-    """Give the libraries' admins (allauth, axes, OAuth tokens, schedules, groups...) the audit trail.
+    """Give the libraries' admins (allauth, axes, OAuth tokens, schedules, groups...) the audit
+    trail, the studio scoping (they name no `studio_lookup`: hidden from studio staff, and each
+    of their object URLs answers them 404) and no Save button where nothing can be changed.
 
     Their apps come before accounts in INSTALLED_APPS, so they are registered by now; each is
-    re-registered as a subclass with AuditedAdminMixin, behaviour otherwise unchanged.
+    re-registered as a subclass with those mixins, behaviour otherwise unchanged.
     """
     from django.db.models import Model
 
@@ -32,7 +41,11 @@ def audit_third_party_admins(site=admin.site) -> None:
             continue
         if not (isinstance(model, type) and issubclass(model, Model)):
             continue  # settings pages dressed as models (constance) keep their own logging
-        audited = type(f"Audited{type(model_admin).__name__}", (AuditedAdminMixin, type(model_admin)), {})
+        audited = type(
+            f"Audited{type(model_admin).__name__}",
+            (AuditedAdminMixin, SaveOnlyWhatCanChangeMixin, StudioScopedMixin, type(model_admin)),
+            {},
+        )
         site.unregister(model)
         site.register(model, audited)
 
@@ -54,6 +67,9 @@ class UserAdmin(DjangoUserAdmin, PlatformModelAdmin):
 
 @admin.register(Customer)
 class CustomerAdmin(PlatformModelAdmin):
+    """Players leave through archive (reversible) or erasure (personal data gone, ledger kept),
+    never through a hard delete, which would take their history with them."""
+
     list_display = ("nickname", "username", "email", "vip", "referral_code", "is_archived", "created_at")
     list_filter = ("vip", "is_archived", "gender", "onboarding_completed")
     search_fields = ("nickname", "user__username", "user__email", "referral_code", "=player_id")
@@ -94,6 +110,13 @@ class CustomerAdmin(PlatformModelAdmin):
         # Who a player is cannot be re-pointed once created.
         return (*readonly, "user") if obj is not None else readonly
 
+    def has_delete_permission(self, request, obj=None):
+        """Nobody, superusers included: archive or erase instead."""
+        return False
+
+    def has_erase_permission(self, request, obj=None):
+        return request.user.has_perm("accounts.erase_customer")
+
     @admin.action(description="Archive: block login and money moves", permissions=["change"])
     def archive_customers(self, request, queryset):
         for customer in queryset:
@@ -117,11 +140,27 @@ class CustomerAdmin(PlatformModelAdmin):
                 sent += 1
         self.message_user(request, f"{sent} password-reset email(s) sent.", messages.SUCCESS)
 
-    @admin.action(description="Erase personal data (cannot be undone)", permissions=["change"])
+    @admin.action(description="Erase personal data (cannot be undone)", permissions=["erase"])
     def erase_customers(self, request, queryset):
-        for customer in queryset:
+        customers = list(queryset.select_related("user"))
+        if not action_confirmed(request):
+            return action_confirmation_page(
+                self,
+                request,
+                customers,
+                title="Erase players' personal data",
+                intro="Email, username, names, nickname, avatar, social logins, MFA devices and sessions of "
+                "these players are removed for good. Their wallets and ledger history stay as they are.",
+                headers=["Player", "Player id", "Joined", "Archived"],
+                rows=[
+                    [c, c.player_id, f"{c.created_at:%Y-%m-%d}", "yes" if c.is_archived else "no"] for c in customers
+                ],
+                submit="Erase personal data",
+                danger=True,
+            )
+        for customer in customers:
             services.erase_customer(customer=customer, actor=request.user)
-        self.message_user(request, "Personal data erased; ledger history kept.", messages.SUCCESS)
+        self.message_user(request, f"{len(customers)} player(s) erased; ledger history kept.", messages.SUCCESS)
 
 
 @admin.register(StaffProfile)

@@ -80,6 +80,8 @@ class Customer(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        # Erasure cannot be undone: its own permission, held only by the admin role (roles.py).
+        permissions = [("erase_customer", "Can erase a player's personal data")]
         indexes = [
             models.Index(fields=["vip"], name="accounts_customer_vip_idx"),
             models.Index(fields=["is_archived"], name="accounts_customer_archived_idx"),
@@ -219,8 +221,13 @@ class PartnerApplication(AbstractApplication):
 class AuditEntry(models.Model):
     """One change a staff member made (who, what, when, before and after). Never changed.
 
-    Personal fields of players are kept out of `before`/`after` (see accounts.audit), so an
-    erasure never has to rewrite this append-only table.
+    Personal fields of players and secrets (encrypted fields, tokens, keys, passwords, webhook
+    URLs) are kept out of `before`/`after` (see accounts.audit), so an erasure never has to
+    rewrite this append-only table and reading the trail never reveals a credential.
+
+    The one sanctioned write to existing rows is migration accounts.0006_redact_audit_secrets,
+    which replaced secrets stored before those rules by the redaction marker (lifting the
+    Protect trigger for exactly that trigger and those UPDATEs); nothing else updates or deletes.
     """
 
     actor = models.ForeignKey(

@@ -1,12 +1,33 @@
 """Staff pages of billing. Invoices, payments and withdrawals are born in services and
 change state only through admin actions that call billing.services."""
 
+from collections import defaultdict
+from decimal import Decimal
+
+from django import forms
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
+from unfold.widgets import UnfoldAdminTextareaWidget
 
-from accounts.admin_base import CUSTOMER_SEARCH, PlatformModelAdmin, PlatformTabularInline, run_service
+from accounts.admin_base import (
+    CUSTOMER_SEARCH,
+    PlatformModelAdmin,
+    PlatformTabularInline,
+    action_confirmation_page,
+    action_confirmed,
+    run_service,
+)
 from billing import services
-from billing.models import AutoTopUp, Invoice, InvoiceItem, Payment, Product, Subscription, Withdrawal
+from billing.models import (
+    AutoTopUp,
+    Invoice,
+    InvoiceItem,
+    Payment,
+    Product,
+    Subscription,
+    Withdrawal,
+    WithdrawalStatus,
+)
 
 
 class ServiceOnlyAdmin(PlatformModelAdmin):
@@ -124,6 +145,16 @@ class PaymentAdmin(ServiceOnlyAdmin):
         run_service(self, request, queryset, lambda p: services.cancel_payment(payment=p), "payments cancelled")
 
 
+class WithdrawalFailureForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason",
+        max_length=255,
+        strip=True,
+        widget=UnfoldAdminTextareaWidget(attrs={"rows": 3}),
+        help_text='Kept on each withdrawal and shown to the player, e.g. "Bank rejected the IBAN".',
+    )
+
+
 @admin.register(Withdrawal)
 class WithdrawalAdmin(ServiceOnlyAdmin):
     list_display = ("public_id", "customer", "amount", "currency", "method", "status", "created_at")
@@ -145,25 +176,82 @@ class WithdrawalAdmin(ServiceOnlyAdmin):
             "withdrawals processing",
         )
 
+    def _withdrawal_rows(self, withdrawals):
+        return [
+            [
+                w.public_id,
+                w.customer,
+                f"{w.amount:,.{w.currency.precision}f}",
+                w.currency.code,
+                w.get_method_display(),
+                w.get_status_display(),
+            ]
+            for w in withdrawals
+        ]
+
     @admin.action(description="Complete selected withdrawals (paid out by the gateway)")
     def complete_withdrawals(self, request, queryset):
+        """Money leaves the platform: a page lists what goes out to whom before the service runs."""
+        withdrawals = list(queryset.select_related("customer__user", "currency"))
+        if not action_confirmed(request):
+            going_out = defaultdict(Decimal)
+            for w in withdrawals:
+                if w.status == WithdrawalStatus.PROCESSING:
+                    going_out[w.currency] += w.amount
+            skipped = sum(1 for w in withdrawals if w.status != WithdrawalStatus.PROCESSING)
+            totals = [
+                f"To be paid out: {amount:,.{currency.precision}f} {currency.code}"
+                for currency, amount in going_out.items()
+            ]
+            if skipped:
+                totals.append(f"{skipped} withdrawal(s) not in processing will be refused (invalid_state).")
+            return action_confirmation_page(
+                self,
+                request,
+                withdrawals,
+                title="Confirm payout",
+                intro="The gateway pays these amounts out to the players below. This cannot be undone.",
+                headers=["Withdrawal", "Player", "Amount", "Currency", "Method", "Status"],
+                rows=self._withdrawal_rows(withdrawals),
+                totals=totals,
+                submit="Pay out",
+            )
         run_service(
             self,
             request,
-            queryset,
+            withdrawals,
             lambda w: services.complete_withdrawal(withdrawal=w, by=request.user),
             "withdrawals completed",
         )
+        return None
 
     @admin.action(description="Fail selected withdrawals (releases the held amount)")
     def fail_withdrawals(self, request, queryset):
+        """Asks why first: the reason is kept on the withdrawal and shown to the player."""
+        withdrawals = list(queryset.select_related("customer__user", "currency"))
+        form = WithdrawalFailureForm(request.POST if action_confirmed(request) else None)
+        if not form.is_valid():
+            return action_confirmation_page(
+                self,
+                request,
+                withdrawals,
+                title="Fail withdrawals",
+                intro="The held amounts go back to the players' wallets. Say why the payout failed.",
+                headers=["Withdrawal", "Player", "Amount", "Currency", "Method", "Status"],
+                rows=self._withdrawal_rows(withdrawals),
+                form=form,
+                submit="Fail withdrawals",
+                danger=True,
+            )
+        reason = form.cleaned_data["reason"]
         run_service(
             self,
             request,
-            queryset,
-            lambda w: services.fail_withdrawal(withdrawal=w, reason=f"failed by {request.user}", by=request.user),
+            withdrawals,
+            lambda w: services.fail_withdrawal(withdrawal=w, reason=reason, by=request.user),
             "withdrawals failed",
         )
+        return None
 
     @admin.action(description="Cancel selected withdrawals (releases the held amount)")
     def cancel_withdrawals(self, request, queryset):

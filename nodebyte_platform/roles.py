@@ -20,9 +20,11 @@ EDIT = ("view", "change")
 WRITE = ("view", "add", "change")
 
 ROLES: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
-    # Everything, third-party apps included (social apps, OAuth clients, schedules, config).
+    # Everything, third-party apps included (social apps, OAuth clients, schedules, config),
+    # and so the only role holding `accounts.erase_customer` (erasing a player cannot be undone).
     "admin": [("*", "*", EVERYTHING)],
     "support": [
+        # Archive and edit players; erasing them (erase_customer, a "custom" permission) is the admin's.
         ("accounts", "customer", EDIT),
         ("accounts", "user", READ),
         ("accounts", "auditentry", READ),
@@ -31,7 +33,12 @@ ROLES: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
         # Unlock a player locked out by django-axes (delete the attempt row).
         ("axes", "accessattempt", ("view", "delete")),
         ("axes", "accessfailurelog", READ),
-        ("support", "*", ALL),
+        # Tickets and their replies are the record of what a player was told: never deleted by support.
+        ("support", "ticket", WRITE),
+        ("support", "ticketreply", WRITE),
+        ("support", "notification*", ALL),
+        ("support", "discordwebhook", ALL),
+        ("support", "webhookdelivery", ALL),
         ("ledger", "*", READ),
         ("billing", "*", READ),
         ("loyalty", "*", READ),

@@ -6,6 +6,7 @@ is write-only (stored encrypted, never shown back in clear).
 
 from django import forms
 from django.contrib import admin, messages
+from django.http import HttpResponseRedirect
 
 from accounts.admin_base import (
     CUSTOMER_SEARCH,
@@ -110,9 +111,16 @@ class TicketAdmin(PlatformModelAdmin):
                     is_internal=data.get("is_internal", False),
                 )
             except SupportError as exc:
+                request._ticket_reply_refused = True
                 self.message_user(request, f"Reply not added: {exc.message} ({exc.code})", messages.ERROR)
             else:
                 formset.new_objects.append(reply)
+
+    def response_change(self, request, obj):
+        """After a refused reply, back to the ticket with the refusal only: no "changed successfully"."""
+        if getattr(request, "_ticket_reply_refused", False):
+            return HttpResponseRedirect(request.path)
+        return super().response_change(request, obj)
 
     @admin.action(description="Assign selected tickets to me")
     def assign_to_me(self, request, queryset):

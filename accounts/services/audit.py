@@ -2,7 +2,7 @@
 
 from django.contrib.contenttypes.models import ContentType
 
-from accounts.audit import snapshot
+from accounts.audit import raw_state, snapshot, snapshot_after
 from accounts.models import AuditEntry
 
 
@@ -20,6 +20,8 @@ def record_audit(*, actor, action: str, obj, before: dict | None, after: dict | 
 
 
 def _audited(*, actor, action: str, obj, change):
-    before = snapshot(obj)
+    before, before_state = snapshot(obj), raw_state(obj)
     change()
-    record_audit(actor=actor, action=action, obj=obj, before=before, after=snapshot(obj))
+    record_audit(
+        actor=actor, action=action, obj=obj, before=before, after=snapshot_after(obj, before_state=before_state)
+    )

@@ -75,7 +75,9 @@ class PackageInline(PlatformTabularInline):
 
 
 @admin.register(Game)
-class GameAdmin(StudioLimitedForeignKeys, SimpleHistoryAdmin, PlatformModelAdmin):
+class GameAdmin(StudioLimitedForeignKeys, PlatformModelAdmin):
+    """Games keep no django-simple-history copies: their History page is Django's list of admin changes."""
+
     studio_lookup = "studio"
     list_display = ("name", "studio", "type", "is_active", "created_at")
     list_filter = ("type", "is_active", "studio")

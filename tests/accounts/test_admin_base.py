@@ -5,8 +5,10 @@ import pytest
 from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.messages.storage.fallback import FallbackStorage
-from django.http import Http404
+from django.core.exceptions import ImproperlyConfigured
+from django.http import Http404, HttpResponse
 from django.test import RequestFactory
+from django.urls import path
 
 from accounts.admin_base import PlatformModelAdmin
 from accounts.models import AuditEntry
@@ -202,3 +204,51 @@ def test_inline_changes_and_deletions_are_audited(site, world):
     assert changed.before["label"] == old_label and changed.after["label"] == "Renamed"
     deleted = AuditEntry.objects.get(action="delete", object_id=str(doomed.pk))
     assert deleted.after is None and deleted.before["label"] == doomed.label and deleted.actor == root
+
+
+class PeekingGameAdmin(GameAdmin):
+    """A custom object view that forgets to scope its own lookup."""
+
+    def get_urls(self):
+        return [
+            path("<path:object_id>/peek/", self.admin_site.admin_view(self.peek), name="games_game_peek"),
+            *super().get_urls(),
+        ]
+
+    def peek(self, request, object_id):
+        return HttpResponse(Game.objects.get(pk=object_id).name)
+
+
+def test_every_object_url_is_scoped_before_its_view_runs_custom_views_included(world):
+    site = admin.AdminSite(name="peek_test")
+    site.register(Game, PeekingGameAdmin)
+    peek = next(url for url in site._registry[Game].urls if url.name == "games_game_peek").callback
+    request = request_for(world["studio_user"])
+    with pytest.raises(Http404):
+        peek(request, object_id=str(world["theirs"].pk))
+    assert peek(request, object_id=str(world["mine"].pk)).content.decode() == world["mine"].name
+    # Anyone else reaches the view as it is.
+    assert peek(request_for(SuperUserFactory()), object_id=str(world["theirs"].pk)).status_code == 200
+
+
+def test_an_admin_url_that_captures_something_else_than_the_object_is_refused():
+    class Odd(PlatformModelAdmin):
+        def get_urls(self):
+            return [path("by-code/<slug:code>/", lambda request, code: HttpResponse()), *super().get_urls()]
+
+    with pytest.raises(ImproperlyConfigured, match="no object id"):
+        Odd(Game, admin.AdminSite(name="odd_test")).urls  # noqa: B018
+
+
+def test_simple_history_admin_on_a_model_without_history_fails_the_system_check():
+    from simple_history.admin import SimpleHistoryAdmin
+
+    class HistoryOfStudios(SimpleHistoryAdmin, PlatformModelAdmin):
+        pass
+
+    class HistoryOfPackages(SimpleHistoryAdmin, PlatformModelAdmin):
+        pass
+
+    site = admin.AdminSite(name="history_check_test")
+    assert "accounts.E001" in {error.id for error in HistoryOfStudios(Studio, site).check()}
+    assert "accounts.E001" not in {error.id for error in HistoryOfPackages(Package, site).check()}

@@ -98,7 +98,7 @@ def test_erasure_leaves_no_personal_data_and_ledger_unchanged(rich_player):
     assert Posting.objects.filter(wallet__owner=user).aggregate(s=amount_sum())["s"] == Decimal("70.00")
 
 
-def test_support_can_archive_and_erase_in_admin_accounting_cannot(client):
+def test_support_archives_in_admin_only_admin_erases_and_accounting_does_neither(client):
     sync_roles()
     customer = CustomerFactory()
     url = reverse("admin:accounts_customer_changelist")
@@ -117,10 +117,23 @@ def test_support_can_archive_and_erase_in_admin_accounting_cannot(client):
     entry = AuditEntry.objects.get(action="archive", object_id=str(customer.pk))
     assert entry.actor == support and entry.before["is_archived"] is False and entry.after["is_archived"] is True
 
-    client.post(url, {"action": "erase_customers", "_selected_action": [customer.pk]})
+    # Erasing is not support's: the action is not offered, even posted by hand with the confirmation.
+    assert "erase_customers" not in client.get(url).content.decode()
+    client.post(url, {"action": "erase_customers", "_selected_action": [customer.pk], "confirm": "yes"})
+    customer.refresh_from_db()
+    assert customer.erased_at is None
+
+    admin_user = StaffProfileFactory(role="admin").user
+    client.force_login(admin_user)
+    page = client.post(url, {"action": "erase_customers", "_selected_action": [customer.pk]})
+    assert page.status_code == 200 and "Erase personal data" in page.content.decode()
+    assert str(customer.player_id) in page.content.decode()
+    customer.refresh_from_db()
+    assert customer.erased_at is None  # nothing happens before the confirmation
+    client.post(url, {"action": "erase_customers", "_selected_action": [customer.pk], "confirm": "yes"})
     customer.refresh_from_db()
     assert customer.erased_at is not None
-    assert AuditEntry.objects.filter(action="erase", actor=support).exists()
+    assert AuditEntry.objects.filter(action="erase", actor=admin_user).exists()
 
 
 def test_support_sends_password_reset_from_admin(client, mailoutbox):

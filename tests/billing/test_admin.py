@@ -24,9 +24,9 @@ def staff_client(client):
     return client
 
 
-def act(client, model, action, *objs):
+def act(client, model, action, *objs, **extra):
     url = reverse(f"admin:billing_{model}_changelist")
-    return client.post(url, {"action": action, "_selected_action": [o.pk for o in objs]}, follow=True)
+    return client.post(url, {"action": action, "_selected_action": [o.pk for o in objs], **extra}, follow=True)
 
 
 def test_complete_payment_action_posts_one_transfer_even_twice(staff_client):
@@ -40,13 +40,47 @@ def test_complete_payment_action_posts_one_transfer_even_twice(staff_client):
 
 def test_withdrawal_actions_follow_the_lifecycle(staff_client):
     withdrawal = WithdrawalFactory(amount=Decimal("8.00"))
-    response = act(staff_client, "withdrawal", "complete_withdrawals", withdrawal)
+    response = act(staff_client, "withdrawal", "complete_withdrawals", withdrawal, confirm="yes")
     assert "invalid_state" in response.content.decode()
     act(staff_client, "withdrawal", "start_processing", withdrawal)
-    act(staff_client, "withdrawal", "fail_withdrawals", withdrawal)
+    act(staff_client, "withdrawal", "fail_withdrawals", withdrawal, confirm="yes", reason="Account closed")
     withdrawal = Withdrawal.objects.get(pk=withdrawal.pk)
     assert withdrawal.status == WithdrawalStatus.FAILED
     assert Wallet.objects.get(owner=withdrawal.customer.user, asset=eur()).balance == Decimal("8.00")
+
+
+def test_completing_a_withdrawal_first_lists_the_money_going_out(staff_client):
+    withdrawal = WithdrawalFactory(amount=Decimal("1234.50"), customer__nickname="Payee Pat")
+    act(staff_client, "withdrawal", "start_processing", withdrawal)
+
+    page = act(staff_client, "withdrawal", "complete_withdrawals", withdrawal)
+    html = page.content.decode()
+    assert page.status_code == 200 and 'id="action-confirmation"' in html
+    for shown in ("1,234.50", "EUR", "PayPal", "Payee Pat", str(withdrawal.public_id), "To be paid out: 1,234.50 EUR"):
+        assert shown in html, shown
+    assert Withdrawal.objects.get(pk=withdrawal.pk).status == WithdrawalStatus.PROCESSING
+    assert not Transfer.objects.filter(idempotency_key=f"withdrawal-payout:{withdrawal.public_id}").exists()
+
+    act(staff_client, "withdrawal", "complete_withdrawals", withdrawal, confirm="yes")
+    assert Withdrawal.objects.get(pk=withdrawal.pk).status == WithdrawalStatus.COMPLETED
+    assert Transfer.objects.filter(idempotency_key=f"withdrawal-payout:{withdrawal.public_id}").count() == 1
+
+
+def test_failing_a_withdrawal_asks_for_the_reason_and_keeps_it(staff_client):
+    withdrawal = WithdrawalFactory(amount=Decimal("8.00"))
+
+    page = act(staff_client, "withdrawal", "fail_withdrawals", withdrawal)
+    assert page.status_code == 200 and 'name="reason"' in page.content.decode()
+    assert Withdrawal.objects.get(pk=withdrawal.pk).status == WithdrawalStatus.PENDING
+
+    refused = act(staff_client, "withdrawal", "fail_withdrawals", withdrawal, confirm="yes", reason="   ")
+    assert refused.status_code == 200 and "This field is required." in refused.content.decode()
+    assert Withdrawal.objects.get(pk=withdrawal.pk).status == WithdrawalStatus.PENDING
+
+    act(staff_client, "withdrawal", "fail_withdrawals", withdrawal, confirm="yes", reason="Bank rejected the IBAN")
+    withdrawal = Withdrawal.objects.get(pk=withdrawal.pk)
+    assert withdrawal.status == WithdrawalStatus.FAILED
+    assert withdrawal.failure_reason == "Bank rejected the IBAN"
 
 
 def test_invoice_actions_and_no_hand_made_money_rows(staff_client):

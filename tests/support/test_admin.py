@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from support import services
 from support.models import DiscordWebhook, Ticket, TicketStatus
 from tests.factories.accounts import SuperUserFactory
 from tests.factories.support import DiscordWebhookFactory, TicketFactory
@@ -54,6 +55,45 @@ def test_internal_note_added_through_the_inline(staff_client):
     assert response.status_code == 302, response.content.decode()[:2000]
     reply = ticket.replies.get()
     assert reply.is_internal and reply.author == staff_client.user
+
+
+def reply_form(ticket, message, *, internal=False):
+    data = {
+        "subject": ticket.subject,
+        "category": ticket.category,
+        "priority": ticket.priority,
+        "replies-TOTAL_FORMS": "0",
+        "replies-INITIAL_FORMS": "0",
+        "replies-2-TOTAL_FORMS": "1",
+        "replies-2-INITIAL_FORMS": "0",
+        "replies-2-0-message": message,
+        "replies-2-0-ticket": ticket.pk,
+    }
+    if internal:
+        data["replies-2-0-is_internal"] = "on"
+    return data
+
+
+def test_a_refused_reply_shows_the_refusal_and_no_success_message(staff_client):
+    ticket = services.close_ticket(ticket=TicketFactory())
+    url = reverse("admin:support_ticket_change", args=[ticket.pk])
+
+    response = staff_client.post(url, reply_form(ticket, "We fixed it."), follow=True)
+
+    shown = [str(message) for message in response.context["messages"]]
+    assert response.redirect_chain == [(url, 302)]  # back on the ticket, the reply to retry
+    assert [m for m in shown if "Reply not added" in m and "invalid_state" in m], shown
+    assert not [m for m in shown if "successfully" in m], shown
+    assert not ticket.replies.exists()
+
+
+def test_an_accepted_reply_still_says_the_ticket_was_saved(staff_client):
+    ticket = TicketFactory()
+    url = reverse("admin:support_ticket_change", args=[ticket.pk])
+    response = staff_client.post(url, reply_form(ticket, "On it."), follow=True)
+    shown = [str(message) for message in response.context["messages"]]
+    assert [m for m in shown if "changed successfully" in m], shown
+    assert ticket.replies.get().message == "On it."
 
 
 def test_webhook_url_is_write_only_in_admin(staff_client):

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from support.models import NotificationSettings, WebhookScope
+from support.models import Notification, NotificationSettings, WebhookScope
 from tests.constraint_cases import assert_duplicate_refused, assert_update_refused
 from tests.factories.games import ServerFactory
 from tests.factories.support import (
@@ -43,8 +43,10 @@ def test_notification_dedupe_key_unique():
 
 
 def test_notifications_without_dedupe_key_coexist():
-    NotificationFactory(dedupe_key=None)
-    NotificationFactory(dedupe_key=None)
+    first = NotificationFactory(dedupe_key=None)
+    second = NotificationFactory(dedupe_key=None)
+    stored = Notification.objects.filter(pk__in=[first.pk, second.pk], dedupe_key__isnull=True)
+    assert stored.count() == 2
 
 
 def test_account_webhook_must_not_name_a_server():
