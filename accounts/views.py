@@ -1,4 +1,4 @@
-"""Portal pages of the player: home (landing or wallets) and the account page."""
+"""The player's account pages (the home page composes several apps: nodebyte_platform.pages)."""
 
 from allauth.account.views import SignupView
 from allauth.mfa.models import Authenticator
@@ -9,22 +9,6 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from accounts.selectors import customer_of, has_verified_email
-from ledger.selectors import balances_of, user_postings
-
-RECENT_HISTORY = 15
-
-
-def home(request):
-    if not request.user.is_authenticated:
-        return render(request, "portal/landing.html")
-    user = request.user
-    context = {
-        "customer": customer_of(user),
-        "wallets": balances_of(user=user),
-        "postings": list(user_postings(user=user)[:RECENT_HISTORY]),
-        "email_verified": has_verified_email(user),
-    }
-    return render(request, "portal/home.html", context)
 
 
 @login_required
@@ -51,7 +35,7 @@ def account(request):
         "session_count": UserSession.objects.filter(user=user).count(),
         "invitee_count": customer.invitees.count() if customer else 0,
     }
-    return render(request, "portal/account.html", context)
+    return render(request, "accounts/account.html", context)
 
 
 def join(request, code: str):

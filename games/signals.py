@@ -1,13 +1,14 @@
-"""Domain events of the games app; upper apps (loyalty, support) connect receivers in their ready().
+"""Domain events of the games app; apps above react to them (nodebyte_platform.events).
 
-Each is sent through transaction.on_commit, so a receiver never sees a rolled-back event.
+Each is emitted inside the transaction of what happened, with a JSON payload of ids; its
+reactions run after that transaction commits, once per event key.
 """
 
-from django.dispatch import Signal
+from nodebyte_platform.events import DomainEvent
 
-# sender=Bet, bet=<Bet> (settled: outcome, payout, amount, asset, session.customer)
-bet_settled = Signal()
-# sender=GameSession, session=<GameSession> (completed, forfeited or cancelled; total_cost set if metered)
-session_ended = Signal()
-# sender=Package, package=<Package>, customer=<Customer>, transfer=<Transfer>
-package_purchased = Signal()
+# key "bet:<public_id>", payload {"bet_id"}: a bet was settled (outcome and payout set).
+bet_settled = DomainEvent("games.bet_settled")
+# key "session:<public_id>", payload {"session_id"}: a session ended (completed, forfeited, cancelled).
+session_ended = DomainEvent("games.session_ended")
+# key "purchase:<transfer public_id>", payload {"package_id", "customer_id", "transfer_id"}.
+package_purchased = DomainEvent("games.package_purchased")

@@ -20,3 +20,5 @@ class LedgerConfig(AppConfig):
         # A test flush (TransactionTestCase) empties every table, data migrations' rows included:
         # recreating the base assets on post_migrate keeps COIN & co. there for the next test.
         post_migrate.connect(_ensure_base_assets, sender=self, dispatch_uid="ledger.ensure_base_assets")
+        # Reactions to the events of accounts (a new player's COIN wallet).
+        from ledger import reactions  # noqa: F401

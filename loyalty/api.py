@@ -8,10 +8,10 @@ from rest_framework import serializers
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
-from games.api.serializers import money
 from ledger.models import Wallet
 from loyalty.models import PlayerProfile, RewardGrant, RewardStatus, TierLevel
-from nodebyte_platform.api import READ_ERRORS, PlayerToken, ScopedToken, error_responses, player_of
+from nodebyte_platform.api.auth import PlayerToken, ScopedToken, player_of
+from nodebyte_platform.api.errors import READ_ERRORS, error_responses
 
 LOYALTY_ASSETS = ["LP", "RP", "BONUS", "TICKETS"]
 
@@ -127,7 +127,7 @@ class LoyaltyView(_PlayerView):
         )
         balances = {code: "0" for code in LOYALTY_ASSETS}
         for wallet in wallets:
-            balances[wallet.asset.code] = money(wallet.balance, wallet.asset)
+            balances[wallet.asset.code] = wallet.asset.format_amount(wallet.balance)
         grants = RewardGrant.objects.filter(customer=customer, status=RewardStatus.ACTIVE).order_by("expires_at")[:50]
         bonuses = [
             {

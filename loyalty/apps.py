@@ -13,12 +13,6 @@ def _ensure_default_tiers(sender, using="default", **kwargs):
         ensure_default_tiers(Tier)
 
 
-def _count_wagering(sender, bet, **kwargs):
-    from loyalty.services import record_wagering
-
-    record_wagering(bet=bet)
-
-
 class LoyaltyConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "loyalty"
@@ -27,7 +21,5 @@ class LoyaltyConfig(AppConfig):
         # A test flush (TransactionTestCase) empties every table, data migrations' rows
         # included; like the ledger's base assets, the tiers come back on post_migrate.
         post_migrate.connect(_ensure_default_tiers, sender=self, dispatch_uid="loyalty.ensure_default_tiers")
-        # A settled bet (games, below us) advances the wagering of the player's bonuses.
-        from games.signals import bet_settled
-
-        bet_settled.connect(_count_wagering, dispatch_uid="loyalty.count_wagering")
+        # Reactions to the events of the apps below (a settled bet advances bonus wagering).
+        from loyalty import reactions  # noqa: F401

@@ -206,7 +206,7 @@ def record_wagering(*, bet) -> list[RewardGrant]:
     A bet counts for a grant that is active, unexpired and still short of its requirement when
     the grant names no eligible games or names the bet's game (by name or type), and its stake
     is within the grant's `max_bet`. A grant whose wagering reaches the requirement completes.
-    Called once per settlement (games sends `bet_settled` once, after commit; a bet settles once).
+    Run once per settlement, after it commits (loyalty.reactions.count_wagering on `games.bet_settled`).
     """
     game = bet.session.game
     playable = {game.name, game.type} if game is not None else set()

@@ -24,3 +24,12 @@ app.autodiscover_tasks()
 def ping() -> str:
     """Round-trip check used by health probes and tests."""
     return "pong"
+
+
+def sync_beat_schedule() -> int:
+    """Write BEAT_SCHEDULE into django-celery-beat's tables (idempotent); return the entry count."""
+    from django_celery_beat.schedulers import DatabaseScheduler
+
+    for name, entry in app.conf.beat_schedule.items():
+        DatabaseScheduler.Entry.from_entry(name, app=app, **entry)
+    return len(app.conf.beat_schedule)

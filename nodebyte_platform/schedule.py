@@ -2,8 +2,9 @@
 
 `celery.py` sets `app.conf.beat_schedule` from `BEAT_SCHEDULE`; django-celery-beat's
 DatabaseScheduler writes every entry into its tables when beat starts, where staff
-can read, pause or re-time it in admin. `sync_beat_schedule()` does the same write
-without starting beat (seed_demo calls it so the demo admin shows the schedule).
+can read, pause or re-time it in admin. `celery.sync_beat_schedule()` does the same write
+without starting beat (seed_demo calls it so the demo admin shows the schedule). This module
+is data only: it imports nothing of the project.
 
 Every entry names a job of the job runner (`nodebyte_platform.jobs`, declared with `@job` in an
 app's tasks.py), which records each run as a JobRun and lets one run of a job at a time.
@@ -25,6 +26,12 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": MINUTE,
         "options": {"expire_seconds": 50},
     },
+    # Reactions to domain events that failed or were never queued, when their next attempt is due.
+    "platform: retry reactions": {
+        "task": "nodebyte_platform.retry_reactions",
+        "schedule": MINUTE,
+        "options": {"expire_seconds": 50},
+    },
     "accounts: clear expired OAuth tokens": {
         "task": "accounts.clear_expired_oauth_tokens",
         "schedule": crontab(minute=30, hour=4),
@@ -36,14 +43,3 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "options": {"expire_seconds": 12 * HOUR},
     },
 }
-
-
-def sync_beat_schedule() -> int:
-    """Write BEAT_SCHEDULE into django-celery-beat's tables (idempotent); return the entry count."""
-    from django_celery_beat.schedulers import DatabaseScheduler
-
-    from .celery import app
-
-    for name, entry in app.conf.beat_schedule.items():
-        DatabaseScheduler.Entry.from_entry(name, app=app, **entry)
-    return len(app.conf.beat_schedule)

@@ -312,16 +312,16 @@ OAUTH2_PROVIDER = {
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["oauth2_provider.contrib.rest_framework.OAuth2Authentication"],
-    # Each view names its scopes (nodebyte_platform.api.ScopedToken); nothing is open by default.
-    "DEFAULT_PERMISSION_CLASSES": ["nodebyte_platform.api.ScopedToken"],
+    # Each view names its scopes (nodebyte_platform.api.auth.ScopedToken); nothing is open by default.
+    "DEFAULT_PERMISSION_CLASSES": ["nodebyte_platform.api.auth.ScopedToken"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["nodebyte_platform.api.StrictJSONParser"],
-    "DEFAULT_PAGINATION_CLASS": "nodebyte_platform.api.CursorPage",
-    "DEFAULT_THROTTLE_CLASSES": ["nodebyte_platform.api.ApplicationRateThrottle"],
+    "DEFAULT_PARSER_CLASSES": ["nodebyte_platform.api.parsers.StrictJSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "nodebyte_platform.api.pagination.CursorPage",
+    "DEFAULT_THROTTLE_CLASSES": ["nodebyte_platform.api.throttling.ApplicationRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"application": env("API_THROTTLE_RATE", default="600/min")},
-    "EXCEPTION_HANDLER": "nodebyte_platform.api.exception_handler",
+    "EXCEPTION_HANDLER": "nodebyte_platform.api.errors.exception_handler",
     "COERCE_DECIMAL_TO_STRING": True,
 }
 SPECTACULAR_SETTINGS = {

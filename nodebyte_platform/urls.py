@@ -16,7 +16,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("accounts/", include("allauth.urls")),
-    path("", include("accounts.urls")),
+    path("", include("nodebyte_platform.portal_urls")),
 ]
 
 # Under /api/ and /o/ these answer in the API's error body; elsewhere Django's pages.

@@ -15,10 +15,10 @@ from accounts.models import StaffRole
 from accounts.services import sync_roles
 from games import services as game_services
 from games.models import GameSession
-from nodebyte_platform.celery import app
+from nodebyte_platform.celery import app, sync_beat_schedule
 from nodebyte_platform.jobs import JOBS, job, registered_jobs, run_job, stale_after
 from nodebyte_platform.models import JobRun, JobRunStatus
-from nodebyte_platform.schedule import BEAT_SCHEDULE, sync_beat_schedule
+from nodebyte_platform.schedule import BEAT_SCHEDULE
 from tests.factories.accounts import CustomerFactory, staff_user
 from tests.factories.games import GameFactory
 from tests.factories.platform import JobRunFactory
@@ -169,10 +169,10 @@ def test_admin_runs_a_job_now_and_as_a_dry_run_from_the_job_table(client, roles,
         assert name in page.content.decode()
     assert "Run now" in page.content.decode() and "Dry run" in page.content.decode()
 
-    run_url = reverse("admin:nodebyte_platform_jobrun_run", args=["ledger.reconcile_ledger"])
+    run_url = reverse("admin:nodebyte_platform_jobrun_run")
     with django_capture_on_commit_callbacks(execute=True):
-        assert client.post(run_url).status_code == 302
-        assert client.post(run_url, {"dry_run": "1"}).status_code == 302
+        assert client.post(run_url, {"job": "ledger.reconcile_ledger"}).status_code == 302
+        assert client.post(run_url, {"job": "ledger.reconcile_ledger", "dry_run": "1"}).status_code == 302
     runs = JobRun.objects.filter(job="ledger.reconcile_ledger").order_by("id")
     assert [(r.trigger, r.dry_run, r.status, r.triggered_by_id) for r in runs] == [
         ("admin", False, "succeeded", admin_user.pk),
@@ -183,14 +183,14 @@ def test_admin_runs_a_job_now_and_as_a_dry_run_from_the_job_table(client, roles,
 
 def test_accounting_reads_runs_without_buttons_and_support_sees_none(client, roles):
     JobRunFactory()
-    run_url = reverse("admin:nodebyte_platform_jobrun_run", args=["ledger.reconcile_ledger"])
+    run_url = reverse("admin:nodebyte_platform_jobrun_run")
     client.force_login(staff_user(StaffRole.ACCOUNTING))
     page = client.get(reverse("admin:nodebyte_platform_jobrun_changelist"))
     assert page.status_code == 200 and "Run now" not in page.content.decode()
-    assert client.post(run_url).status_code == 403
+    assert client.post(run_url, {"job": "ledger.reconcile_ledger"}).status_code == 403
     client.force_login(staff_user(StaffRole.SUPPORT))
     assert client.get(reverse("admin:nodebyte_platform_jobrun_changelist")).status_code == 403
-    assert client.post(run_url).status_code == 403
+    assert client.post(run_url, {"job": "ledger.reconcile_ledger"}).status_code == 403
     assert JobRun.objects.count() == 1
 
 

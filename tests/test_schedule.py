@@ -4,8 +4,8 @@ import pytest
 from django_celery_beat.models import PeriodicTask
 from django_celery_beat.schedulers import DatabaseScheduler
 
-from nodebyte_platform.celery import app
-from nodebyte_platform.schedule import BEAT_SCHEDULE, sync_beat_schedule
+from nodebyte_platform.celery import app, sync_beat_schedule
+from nodebyte_platform.schedule import BEAT_SCHEDULE
 
 
 def test_the_celery_app_uses_the_schedule_from_code():

@@ -1,12 +1,11 @@
-"""Players: registration (Customer, referral code, COIN wallet) and provisioning."""
+"""Players: registration (Customer, referral code) and provisioning; apps above open the rest."""
 
 import secrets
 
 from django.db import IntegrityError, transaction
 
 from accounts.models import Customer, User
-from ledger.models import Asset
-from ledger.services import user_wallet
+from accounts.signals import customer_registered
 
 REFERRAL_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
@@ -17,7 +16,8 @@ def new_referral_code() -> str:
 
 def register_customer(*, user: User, nickname: str = "", referral_code: str = "", **profile) -> Customer:
     """Make `user` a player: a Customer with a unique referral code, the inviter linked
-    when `referral_code` names one, and an empty COIN wallet. Idempotent per user."""
+    when `referral_code` names one. Idempotent per user. Emits `customer_registered`, on which
+    the apps above open the player's COIN wallet and loyalty profile after commit."""
     existing = Customer.objects.filter(user=user).first()
     if existing is not None:
         return existing
@@ -34,7 +34,7 @@ def register_customer(*, user: User, nickname: str = "", referral_code: str = ""
                     inviter=inviter,
                     **profile,
                 )
-                user_wallet(user=user, asset=Asset.objects.get(code="COIN"))
+                customer_registered.emit(key=f"customer:{customer.player_id}", customer_id=customer.pk)
                 return customer
         except IntegrityError:
             if Customer.objects.filter(user=user).exists():

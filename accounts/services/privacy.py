@@ -37,7 +37,7 @@ def archive_customer(*, customer: Customer, actor=None) -> Customer:
 
     _audited(actor=actor, action="archive", obj=customer, change=change)
     _end_sessions(user)
-    transaction.on_commit(lambda: customer_archived.send(sender=Customer, customer=customer))
+    customer_archived.emit(key=f"archived:{customer.player_id}", customer_id=customer.pk)
     return customer
 
 
@@ -68,7 +68,7 @@ def erase_customer(*, customer: Customer, actor=None) -> Customer:
     Email, username, names, nickname, avatar, social accounts, MFA devices, email addresses,
     sessions and login-attempt logs are replaced or removed. Wallets, transfers and postings
     stay exactly as they were, so every ledger sum still holds. Apps above accounts scrub
-    their own rows from the `customer_erased` signal.
+    their own rows in reactions to the `customer_erased` event.
     """
     from allauth.account.models import EmailAddress
     from allauth.mfa.models import Authenticator
@@ -107,7 +107,7 @@ def erase_customer(*, customer: Customer, actor=None) -> Customer:
     _end_sessions(user)
     for model in (AccessAttempt, AccessLog, AccessFailureLog):
         model.objects.filter(username__iexact=old_username).delete()
-    transaction.on_commit(lambda: customer_erased.send(sender=Customer, customer=customer))
+    customer_erased.emit(key=f"erased:{customer.player_id}", customer_id=customer.pk)
     return customer
 
 

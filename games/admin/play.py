@@ -6,7 +6,7 @@ from django.contrib import admin, messages
 from accounts.admin_base import LargeTablePaginator, PlatformModelAdmin, PlatformTabularInline, run_service
 from games import services
 from games.errors import GameError
-from games.models import ApiIdempotencyRecord, Bet, BetExposure, BetLimit, BetLimitFinding, GameSession
+from games.models import Bet, BetExposure, BetLimit, BetLimitFinding, GameSession
 
 
 class BetInline(PlatformTabularInline):
@@ -140,25 +140,6 @@ class BetAdmin(PlatformModelAdmin):
             lambda bet: services.void_bet(bet=bet, reason="Voided by staff", created_by=request.user),
             "bet(s) voided",
         )
-
-
-@admin.register(ApiIdempotencyRecord)
-class ApiIdempotencyRecordAdmin(PlatformModelAdmin):
-    """Stored first responses of money-moving API calls (read-only; replays are answered from here)."""
-
-    paginator = LargeTablePaginator
-    list_display = ("created_at", "application", "method", "path", "status_code", "key")
-    list_filter = ("method", "status_code")
-    search_fields = ("=key", "path")
-    list_select_related = ("application",)
-    raw_id_fields = ("application",)
-    date_hierarchy = "created_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(BetLimit)

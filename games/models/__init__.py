@@ -1,4 +1,3 @@
-from .api import ApiIdempotencyRecord
 from .betting import BetExposure, BetLimit, BetLimitFinding, ExposurePeriod, FindingReason, period_start
 from .catalog import CreditType, Game, GameType, Package, Studio
 from .hosting import (
@@ -30,7 +29,6 @@ from .integrations import (
 from .play import Bet, BetOutcome, BetStatus, GameSession, SessionResult, SessionStatus
 
 __all__ = [
-    "ApiIdempotencyRecord",
     "Allocation",
     "Bet",
     "BetExposure",

@@ -91,7 +91,7 @@ def place_bet(
     odds=None,
     max_payout=None,
     choice: str = "",
-    idempotency_key: str,
+    idempotency_key: str | None = None,
     application=None,
 ) -> Bet:
     """Debit the stake from the player to the house and record the bet with its maximum payout.
@@ -137,9 +137,10 @@ def place_bet(
         metadata={"session": str(locked.public_id), "choice": choice, "max_payout": str(max_payout)},
         application=application,
     )
-    existing = Bet.objects.filter(stake_transfer=transfer).first()
-    if existing is not None:
-        return existing
+    if idempotency_key:  # a retried call gets its bet back (the ledger replayed its stake transfer)
+        existing = Bet.objects.filter(stake_transfer=transfer).first()
+        if existing is not None:
+            return existing
     return Bet.objects.create(
         session=locked,
         asset=asset,
@@ -256,7 +257,7 @@ def settle_bet(*, bet: Bet, outcome: str, payout=None, application=None, when=No
                 )
             locked.settle(outcome=outcome, payout=payout, when=when)
             locked.save()
-            transaction.on_commit(lambda: bet_settled.send(sender=Bet, bet=locked))
+            bet_settled.emit(key=f"bet:{locked.public_id}", bet_id=locked.pk)
             return locked
     error, reason, cap = refusal
     with transaction.atomic():

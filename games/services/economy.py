@@ -22,8 +22,12 @@ def require_own_studio(*, application, studio_id) -> None:
 
 
 @transaction.atomic
-def buy_package(*, customer, package: Package, idempotency_key: str, application=None) -> Transfer:
-    """One transfer: the package's coins leave the player, its credits arrive (seed 000: one event, two legs)."""
+def buy_package(*, customer, package: Package, idempotency_key: str | None = None, application=None) -> Transfer:
+    """One transfer: the package's coins leave the player, its credits arrive (seed 000: one event, two legs).
+
+    `idempotency_key` is for callers that retry on their own (the ledger replays the transfer);
+    the partner API makes a request happen once with its own record and passes none.
+    """
     if not package.is_active or not package.game.is_active:
         raise InvalidState("This package is not on sale.", details={"package_id": package.pk})
     if application is not None:
@@ -47,8 +51,8 @@ def buy_package(*, customer, package: Package, idempotency_key: str, application
         metadata={"package": package.pk, "game": package.game_id, "credit_type": package.credit_type_id},
         application=application,
     )
-    transaction.on_commit(
-        lambda: package_purchased.send(sender=Package, package=package, customer=customer, transfer=transfer)
+    package_purchased.emit(
+        key=f"purchase:{transfer.public_id}", package_id=package.pk, customer_id=customer.pk, transfer_id=transfer.pk
     )
     return transfer
 
@@ -59,7 +63,7 @@ def spend_credits(
     customer,
     credit_type: CreditType,
     amount,
-    idempotency_key: str,
+    idempotency_key: str | None = None,
     application=None,
     reference: str = "",
     description: str = "",
@@ -87,7 +91,7 @@ def spend_credits(
 
 @transaction.atomic
 def grant_credits(
-    *, application, customer, credit_type: CreditType, amount, reason: str, idempotency_key: str
+    *, application, customer, credit_type: CreditType, amount, reason: str, idempotency_key: str | None = None
 ) -> Transfer:
     """Credit a player with a game's credits. Only a partner of the game's own studio may grant."""
     require_own_studio(application=application, studio_id=credit_type.game.studio_id)

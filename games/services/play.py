@@ -167,7 +167,7 @@ def end_session(*, session: GameSession, result: str = "", score=None, forfeit: 
     if locked.is_metered:
         _charge(locked)
     locked.save()
-    transaction.on_commit(lambda: session_ended.send(sender=GameSession, session=locked))
+    session_ended.emit(key=f"session:{locked.public_id}", session_id=locked.pk)
     return locked
 
 
@@ -193,7 +193,7 @@ def extend_session(*, session: GameSession, now=None) -> GameSession:
         locked.metadata = {**locked.metadata, "end_reason": "balance_exhausted"}
         _charge(locked)
         locked.save()
-        transaction.on_commit(lambda: session_ended.send(sender=GameSession, session=locked))
+        session_ended.emit(key=f"session:{locked.public_id}", session_id=locked.pk)
     return locked
 
 

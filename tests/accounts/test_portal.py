@@ -37,8 +37,9 @@ def link_in(message) -> str:
     return re.search(r"https?://[^/\s]+(/\S+)", message.body).group(1)
 
 
-def test_signup_creates_player_with_wallet_and_sends_verification(client):
-    response = signup(client)
+def test_signup_creates_player_with_wallet_and_sends_verification(client, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):  # the COIN wallet opens after commit
+        response = signup(client)
     assert response.status_code == 302
     assert response.url == reverse("account_email_verification_sent")
     user = User.objects.get(username="newplayer")

@@ -149,6 +149,7 @@ CUSTOM_VIEWS = {
         role_holds(role, "ledger.change_reconciliationfinding")
     ),
     "ledger_reconciliationrun_run_now": lambda role: allowed(role_holds(role, "ledger.add_reconciliationrun"), 302),
+    "nodebyte_platform_jobrun_run": lambda role: allowed(role_holds(role, "nodebyte_platform.run_job"), 405),
     "constance_config_history": lambda role: allowed(role_holds(role, "constance.view_config")),
     "constance_config_add": lambda role: allowed(role_holds(role, "constance.view_config")),
 }
@@ -322,6 +323,7 @@ def test_actions_offered_are_the_ones_the_role_may_run(roles, root, role, model,
             "erase": role_holds(role, "accounts.erase_customer"),
             "decide": role_holds(role, "ledger.change_adjustmentrequest"),
             "unfreeze": role_holds(role, "ledger.change_frozenowner"),
+            "run": role_holds(role, "nodebyte_platform.run_job"),
         }
         unknown = set(needed) - set(granted) - set(custom)
         assert not unknown, f"{label(model)}.{name} needs {unknown}: say here which permission backs it"

@@ -21,7 +21,6 @@ from django.test import Client
 from accounts.models import PartnerApplication
 from ledger.models import Asset, SystemWallet
 from ledger.services import issue
-from nodebyte_platform.api import clear_caches
 from tests.factories.accounts import CustomerFactory, PartnerApplicationFactory, PartnerFactory
 from tests.factories.games import BetLimitFactory, CreditTypeFactory, GameFactory, PackageFactory, StudioFactory
 
@@ -148,13 +147,6 @@ class World:
     b: Partner
     alice: object
     bob: object
-
-
-@pytest.fixture(autouse=True)
-def _fresh_api_caches():
-    clear_caches()
-    yield
-    clear_caches()
 
 
 @pytest.fixture

@@ -282,18 +282,3 @@ class HytaleGameSessionFactory(factory.django.DjangoModelFactory):
     session_token = "hytale-session-token"
     identity_token = "hytale-identity-token"
     expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(hours=1))
-
-
-class ApiIdempotencyRecordFactory(factory.django.DjangoModelFactory):
-    """A stored first response of a money-moving API call."""
-
-    class Meta:
-        model = m.ApiIdempotencyRecord
-
-    application = factory.SubFactory("tests.factories.accounts.PartnerApplicationFactory")
-    key = factory.Sequence(lambda n: f"key-{n}")
-    fingerprint = "0" * 64
-    method = "POST"
-    path = "/api/v1/games/00000000-0000-0000-0000-000000000000/purchases/"
-    status_code = 201
-    response_body = factory.LazyFunction(lambda: {"transaction_id": "00000000-0000-0000-0000-000000000000"})

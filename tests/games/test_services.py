@@ -14,7 +14,7 @@ from games.tasks import expire_metered_sessions
 from ledger.errors import IdempotencyConflict, InsufficientFunds
 from ledger.models import Asset, SystemWallet, Transfer, Wallet
 from ledger.services import issue
-from nodebyte_platform.models import JobRun
+from nodebyte_platform.models import JobRun, Reaction
 from tests.factories.accounts import CustomerFactory, PartnerApplicationFactory, PartnerFactory
 from tests.factories.games import BetLimitFactory, PackageFactory
 
@@ -150,14 +150,10 @@ def betting_game():
     return game
 
 
-def test_bet_place_settle_once_and_signal(player, coin, django_capture_on_commit_callbacks):
+def test_bet_place_settle_once_and_emit_the_event(player, coin, django_capture_on_commit_callbacks):
     session = services.start_session(customer=player, game=betting_game())
     received = []
-
-    def receiver(sender, bet, **kwargs):
-        received.append((sender, bet.pk, bet.outcome, bet.payout))
-
-    bet_settled.connect(receiver)
+    bet_settled.reaction("tests.record_settlement")(lambda payload: received.append(payload["bet_id"]))
     try:
         bet = services.place_bet(session=session, amount="4.00", odds="2.50", idempotency_key="b1")
         assert balance(player, coin) == Decimal("6.00")
@@ -169,9 +165,15 @@ def test_bet_place_settle_once_and_signal(player, coin, django_capture_on_commit
         with pytest.raises(AlreadySettled):
             services.settle_bet(bet=bet, outcome="win", payout="9.50")
         assert balance(player, coin) == Decimal("15.50")
-        assert received == [(Bet, bet.pk, "win", Decimal("9.50"))]
+        assert received == [bet.pk]
+        reaction = Reaction.objects.get(reaction="tests.record_settlement")
+        assert (reaction.event, reaction.event_key, reaction.status) == (
+            "games.bet_settled",
+            f"bet:{bet.public_id}",
+            "done",
+        )
     finally:
-        bet_settled.disconnect(receiver)
+        bet_settled.reactions.pop("tests.record_settlement")
 
 
 def test_lost_and_pushed_bets(player, coin):

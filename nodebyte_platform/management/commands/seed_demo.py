@@ -27,7 +27,7 @@ from ledger.models import Asset, TransferKind
 from ledger.services import issue
 from loyalty import services as loyalty_services
 from loyalty.models import AbuseSignal, CurrencyType, RewardGrant, RewardType
-from nodebyte_platform.schedule import sync_beat_schedule
+from nodebyte_platform.celery import sync_beat_schedule
 from support import services as support_services
 from support.models import Ticket, TicketCategory
 

@@ -1,0 +1,13 @@
+"""The player portal under one URL namespace, "portal": the pages composed here, then each app's own."""
+
+from django.urls import path
+
+from accounts.urls import urlpatterns as accounts_pages
+from nodebyte_platform import pages
+
+app_name = "portal"
+
+urlpatterns = [
+    path("", pages.home, name="home"),
+    *accounts_pages,
+]
