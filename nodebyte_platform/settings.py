@@ -311,7 +311,7 @@ OAUTH2_PROVIDER = {
 # --- API ----------------------------------------------------------------------------
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["oauth2_provider.contrib.rest_framework.OAuth2Authentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["nodebyte_platform.api.auth.CachedTokenAuthentication"],
     # Each view names its scopes (nodebyte_platform.api.auth.ScopedToken); nothing is open by default.
     "DEFAULT_PERMISSION_CLASSES": ["nodebyte_platform.api.auth.ScopedToken"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -324,6 +324,9 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "nodebyte_platform.api.errors.exception_handler",
     "COERCE_DECIMAL_TO_STRING": True,
 }
+# How the kernel's API plumbing reaches the apps it may not import: the relations of an access
+# token to load with it (its player, its partner), read by nodebyte_platform.api.auth.
+PARTNER_API = {"TOKEN_RELATED": ["user__customer", "application__partner"]}
 SPECTACULAR_SETTINGS = {
     "TITLE": "NodeByte Platform partner API",
     "DESCRIPTION": (

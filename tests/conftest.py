@@ -58,3 +58,12 @@ def _tasks_run_in_process():
     app.conf.task_eager_propagates = True
     yield
     app.conf.task_always_eager, app.conf.task_eager_propagates = saved
+
+
+@pytest.fixture(autouse=True)
+def _no_kept_api_tokens():
+    """The API keeps tokens per process; a row rolled back with a test must not outlive it there."""
+    from nodebyte_platform.api.auth import forget_cached_tokens
+
+    forget_cached_tokens()
+    yield

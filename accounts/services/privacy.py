@@ -7,6 +7,7 @@ from accounts.errors import AccountsError
 from accounts.models import Customer, User
 from accounts.services.audit import _audited
 from accounts.signals import customer_archived, customer_erased
+from nodebyte_platform.api.auth import forget_cached_tokens
 
 ERASED_NICKNAME = "Erased player"
 
@@ -37,6 +38,8 @@ def archive_customer(*, customer: Customer, actor=None) -> Customer:
 
     _audited(actor=actor, action="archive", obj=customer, change=change)
     _end_sessions(user)
+    # Partner API processes keep tokens with their user: an archived player's must stop at once.
+    transaction.on_commit(forget_cached_tokens)
     customer_archived.emit(key=f"archived:{customer.player_id}", customer_id=customer.pk)
     return customer
 

@@ -1,25 +1,59 @@
-"""Throttling: one request budget per OAuth2 application."""
+"""Throttling: one request budget per OAuth2 application, a fixed-window counter in the shared cache.
+
+With Redis, the request's count is taken in the same round trip in which authentication reads the
+token generation (`nodebyte_platform.api.auth`): one Redis call per API request in all.
+"""
 
 import time
 
+from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
+SCOPE = "application"
+
+
+def _rate():
+    # Read at call time so a settings change (and tests) take effect without a restart.
+    return api_settings.DEFAULT_THROTTLE_RATES.get(SCOPE)
+
+
+def budget_window(application_id, *, now: float | None = None) -> tuple[str, int, int] | None:
+    """(cache key of this window's counter, window seconds, allowed requests), or None: no limit."""
+    rate = _rate()
+    if rate is None:
+        return None
+    allowed, duration = SimpleRateThrottle.parse_rate(None, rate)
+    now = time.time() if now is None else now
+    return f"throttle_{SCOPE}_app:{application_id}:{int(now // duration)}", duration, allowed
+
+
+def redis_backend():
+    """The default cache's Redis client wrapper, or None when the cache is not Redis."""
+    backend = caches["default"]
+    return backend._cache if isinstance(backend, RedisCache) else None
+
+
+def count_in_pipeline(pipeline, key: str, duration: int) -> None:
+    """Queue the window counter's increment (and its expiry, on its first request) on a Redis pipeline."""
+    raw_key = caches["default"].make_and_validate_key(key)
+    pipeline.incr(raw_key)
+    pipeline.expire(raw_key, duration + 1, nx=True)
+
 
 class ApplicationRateThrottle(SimpleRateThrottle):
-    """One budget per OAuth2 application (API_THROTTLE_RATE), counted in the default cache (Redis when set).
+    """One budget per OAuth2 application (API_THROTTLE_RATE).
 
     A fixed-window counter: one atomic increment per request, whatever the rate. (DRF's own
     sliding window pickles the list of every request time in the window on each request,
     which costs more the higher the rate.)
     """
 
-    scope = "application"
+    scope = SCOPE
 
     def get_rate(self):
-        # Read at call time so a settings change (and tests) take effect without a restart.
-        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+        return _rate()
 
     def get_cache_key(self, request, view):
         application_id = getattr(request.auth, "application_id", None)
@@ -30,24 +64,25 @@ class ApplicationRateThrottle(SimpleRateThrottle):
         if self.rate is None:
             return True
         now = time.time()
-        window = int(now // self.duration)
         self.wait_seconds = self.duration - (now % self.duration)
-        bucket = f"{self.get_cache_key(request, view)}:{window}"
-        return self._count(bucket) <= self.num_requests
+        count = getattr(request, "_api_budget_count", None)  # counted by authentication's round trip
+        if count is None:
+            count = self._count(f"{self.get_cache_key(request, view)}:{int(now // self.duration)}")
+        return count <= self.num_requests
 
     def _count(self, bucket: str) -> int:
-        redis_backend = getattr(self.cache, "_cache", None)
-        if isinstance(self.cache, RedisCache) and redis_backend is not None:
-            # One round trip: increment, and start the window's expiry on its first request.
-            key = self.cache.make_and_validate_key(bucket)
-            pipeline = redis_backend.get_client(key, write=True).pipeline(transaction=False)
+        backend = redis_backend()
+        if backend is not None:
+            key = caches["default"].make_and_validate_key(bucket)
+            pipeline = backend.get_client(key, write=True).pipeline(transaction=False)
             pipeline.incr(key)
             pipeline.expire(key, int(self.duration) + 1, nx=True)
             return int(pipeline.execute()[0])
+        cache = caches["default"]
         try:
-            return self.cache.incr(bucket)
+            return cache.incr(bucket)
         except ValueError:  # first request of the window
-            return 1 if self.cache.add(bucket, 1, self.duration + 1) else self.cache.incr(bucket)
+            return 1 if cache.add(bucket, 1, self.duration + 1) else cache.incr(bucket)
 
     def wait(self):
         return max(1.0, self.wait_seconds)
