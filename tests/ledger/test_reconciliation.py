@@ -2,7 +2,6 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
 
 from ledger.models import FindingKind, ReconciliationRun, ReconciliationStatus
 from ledger.services import gift, reconcile_ledger, resolve_finding, user_wallet
@@ -20,11 +19,10 @@ def test_clean_ledger_reports_no_findings(funded, coin):
     assert run.transfers_checked == 2 and run.wallets_checked >= 2 and run.finished_at
 
 
-def test_balance_tampered_through_raw_sql_is_found(funded, coin):
+def test_balance_tampered_through_raw_sql_is_found(funded, coin, force_balance):
     alice = funded("100.00")
     wallet = user_wallet(user=alice, asset=coin)
-    with connection.cursor() as cursor:
-        cursor.execute("UPDATE ledger_wallet SET balance = balance + 7 WHERE id = %s", [wallet.pk])
+    force_balance(wallet, "107.00")
     run = reconcile_ledger(trigger="test")
     assert run.status == ReconciliationStatus.FINDINGS
     kinds = {(f.kind, f.wallet_id, f.expected, f.actual) for f in run.findings.all()}
@@ -55,16 +53,14 @@ def test_forbidden_negative_on_a_hot_wallet_is_found(funded, coin):
     assert (finding.kind, finding.wallet_id, finding.actual) == (FindingKind.NEGATIVE_BALANCE, hot.pk, Decimal("-3"))
 
 
-def test_command_and_task_record_runs(funded, coin, capsys):
+def test_command_and_task_record_runs(funded, coin, capsys, force_balance):
     funded("1.00")
     call_command("ledger_reconcile")
     assert "clean" in capsys.readouterr().out
     result = reconcile_task.apply().get()
     assert result["status"] == ReconciliationStatus.CLEAN
     assert ReconciliationRun.objects.filter(trigger="beat").exists()
-    wallet = user_wallet(user=funded("2.00"), asset=coin)
-    with connection.cursor() as cursor:
-        cursor.execute("UPDATE ledger_wallet SET balance = 0 WHERE id = %s", [wallet.pk])
+    force_balance(user_wallet(user=funded("2.00"), asset=coin), "0")
     with pytest.raises(SystemExit):
         call_command("ledger_reconcile")
     call_command("ledger_reconcile", "--no-fail")
