@@ -1,7 +1,12 @@
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.db import connection, transaction
+from django.utils import timezone
 
 from ledger.models import FindingKind, ReconciliationRun, ReconciliationStatus
 from ledger.services import gift, reconcile_ledger, resolve_finding, user_wallet
@@ -64,3 +69,58 @@ def test_command_and_task_record_runs(funded, coin, capsys, force_balance):
     with pytest.raises(SystemExit):
         call_command("ledger_reconcile")
     call_command("ledger_reconcile", "--no-fail")
+
+
+def _left_running(*, minutes_ago: int) -> ReconciliationRun:
+    """The row a run writes as it starts, as a worker killed mid-run leaves it."""
+    return ReconciliationRun.objects.create(started_at=timezone.now() - timedelta(minutes=minutes_ago), trigger="beat")
+
+
+def test_run_left_running_by_a_killed_worker_is_closed_as_failed_by_the_next(settings):
+    settings.CELERY_TASK_TIME_LIMIT = 300
+    dead = _left_running(minutes_ago=10)
+    run = reconcile_ledger(trigger="test")
+    dead.refresh_from_db()
+    assert dead.status == ReconciliationStatus.FAILED
+    assert dead.finished_at is not None and dead.error.startswith("abandoned")
+    assert run.status == ReconciliationStatus.CLEAN
+
+
+def test_a_run_that_just_started_is_not_taken_for_abandoned():
+    """Its row is committed a moment before its worker locks it."""
+    starting = _left_running(minutes_ago=0)
+    reconcile_ledger(trigger="test")
+    starting.refresh_from_db()
+    assert starting.status == ReconciliationStatus.RUNNING
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_live_run_is_not_closed_by_a_concurrent_one():
+    """A live run holds its row locked; another run started meanwhile leaves it alone, however
+    long it has been running (real threads, their own connections)."""
+    live = _left_running(minutes_ago=30)
+    holding, release = threading.Event(), threading.Event()
+
+    def hold_like_a_live_run():
+        try:
+            with transaction.atomic():
+                ReconciliationRun.objects.select_for_update().get(pk=live.pk)
+                holding.set()
+                release.wait(timeout=30)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(1) as pool:
+        worker = pool.submit(hold_like_a_live_run)
+        assert holding.wait(timeout=30)
+        try:
+            reconcile_ledger(trigger="test")
+            live.refresh_from_db()
+            assert live.status == ReconciliationStatus.RUNNING
+        finally:
+            release.set()
+        worker.result()
+    reconcile_ledger(trigger="test")  # the holder is gone now, as a killed worker's would be
+    live.refresh_from_db()
+    assert live.status == ReconciliationStatus.FAILED
