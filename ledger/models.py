@@ -187,9 +187,9 @@ class Posting(models.Model):
     transfer = models.ForeignKey(Transfer, on_delete=models.PROTECT, related_name="postings")
     # No database foreign key: its check takes a KEY SHARE lock on the wallet row for every posting,
     # and on a hot system wallet (revenue) every purchase would queue on that one row. Wallets are
-    # never deleted (the trigger on Wallet refuses), and the zero-sum trigger refuses a posting
-    # whose wallet does not exist.
-    # No single-column index either: the (wallet, created_at) index below serves every wallet lookup.
+    # never deleted (the trigger on Wallet refuses), and the posting's insert trigger refuses a
+    # posting whose wallet does not exist.
+    # No single-column index either: the (wallet, ...) indexes below serve every wallet lookup.
     wallet = models.ForeignKey(
         Wallet, on_delete=models.PROTECT, related_name="postings", db_constraint=False, db_index=False
     )
