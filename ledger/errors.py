@@ -17,6 +17,13 @@ class InsufficientFunds(LedgerError):
     http_status = 409
 
 
+class BalanceOutOfRange(LedgerError):
+    """The transfer would take a stored balance beyond what a balance can hold (numeric(20,4))."""
+
+    code = "balance_out_of_range"
+    http_status = 409
+
+
 class AssetMismatch(LedgerError):
     code = "asset_mismatch"
 

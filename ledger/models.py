@@ -2,15 +2,16 @@
 
 Seed views: 000 coin_transaction / credit_transaction / credit_balance,
 001 transactions / loyalty_balances, 002 wallets / transactions, 003 wallets.
-Transfers and postings are append-only (pgtrigger on PostgreSQL); mistakes are
-fixed by a reversal transfer. On PostgreSQL a deferred constraint trigger (migration 0007)
-refuses a COMMIT that leaves a transfer unbalanced per asset.
+Transfers and postings are append-only; mistakes are fixed by a reversal transfer. On
+PostgreSQL plain triggers that no session setting switches off (migration 0009) refuse an update,
+delete or truncate of the history, a posting into a transfer of another transaction, a stored
+balance that does not follow its wallet's postings, a change of any other wallet column, and (at
+COMMIT) a transfer unbalanced per asset.
 """
 
 import uuid
 from decimal import Decimal
 
-import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.db.models import Q, Sum
@@ -28,17 +29,6 @@ def amount_sum(expression: str = "amount") -> Round:
     PostgreSQL the sum is already exact numeric and the rounding changes nothing.
     """
     return Round(Sum(expression), AMOUNT["decimal_places"], output_field=models.DecimalField(**AMOUNT))
-
-
-def refuse_truncate(name: str) -> pgtrigger.Trigger:
-    """TRUNCATE skips row triggers, so append-only tables need a statement trigger too."""
-    return pgtrigger.Trigger(
-        name=name,
-        operation=pgtrigger.Truncate,
-        level=pgtrigger.Statement,
-        when=pgtrigger.Before,
-        func="RAISE EXCEPTION 'pgtrigger: Cannot truncate append-only table %', TG_TABLE_NAME; RETURN NULL;",
-    )
 
 
 class AssetKind(models.TextChoices):
@@ -129,7 +119,8 @@ class Wallet(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["system_code"], name="ledger_wallet_system_idx")]
-        triggers = [pgtrigger.Protect(name="ledger_wallet_never_deleted", operation=pgtrigger.Delete)]
+        # Never deleted, created with a zero balance, only `balance` and `last_updated` change,
+        # and a balance change must match the wallet's last posting: triggers of migration 0009.
 
     def __str__(self):
         holder = self.system_code or self.owner
@@ -193,10 +184,8 @@ class Transfer(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["kind", "created_at"], name="ledger_transfer_kind_idx")]
-        triggers = [
-            pgtrigger.Protect(name="ledger_transfer_append_only", operation=pgtrigger.Update | pgtrigger.Delete),
-            refuse_truncate("ledger_transfer_no_truncate"),
-        ]
+        # Append-only, and stamped with the transaction that created it (a PostgreSQL-only
+        # `created_xact` column, set by a trigger): triggers of migration 0009.
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.public_id}"
@@ -208,9 +197,9 @@ class Posting(models.Model):
     transfer = models.ForeignKey(Transfer, on_delete=models.PROTECT, related_name="postings")
     # No database foreign key: its check takes a KEY SHARE lock on the wallet row for every posting,
     # and on a hot system wallet (revenue) every purchase would queue on that one row. Wallets are
-    # never deleted (the trigger on Wallet refuses), and the zero-sum trigger refuses a posting
-    # whose wallet does not exist.
-    # No single-column index either: the (wallet, created_at) index below serves every wallet lookup.
+    # never deleted (the trigger on Wallet refuses), and the posting's insert trigger refuses a
+    # posting whose wallet does not exist.
+    # No single-column index either: the (wallet, ...) indexes below serve every wallet lookup.
     wallet = models.ForeignKey(
         Wallet, on_delete=models.PROTECT, related_name="postings", db_constraint=False, db_index=False
     )
@@ -223,14 +212,18 @@ class Posting(models.Model):
         constraints = [
             models.CheckConstraint(condition=~Q(amount=0), name="ledger_posting_amount_non_zero"),
         ]
-        indexes = [models.Index(fields=["wallet", "created_at"], name="idx_transaction_player_date")]
-        triggers = [
-            pgtrigger.Protect(name="ledger_posting_append_only", operation=pgtrigger.Update | pgtrigger.Delete),
-            refuse_truncate("ledger_posting_no_truncate"),
+        indexes = [
+            models.Index(fields=["wallet", "created_at"], name="idx_transaction_player_date"),
+            # The last posting of a balance-tracking wallet, looked up by the triggers that keep
+            # its stored balance and `balance_after` chain in step (migration 0009). Postings on
+            # hot wallets carry no balance_after and stay out of it.
+            models.Index(
+                fields=["wallet", "id"], name="ledger_posting_chain_idx", condition=Q(balance_after__isnull=False)
+            ),
         ]
-        # The deferred zero-sum constraint trigger (a transfer must sum to zero per asset at
-        # COMMIT) is created by migration 0007, not here: pgtrigger's function template cannot
-        # carry the plan-cache setting that keeps the check cheap.
+        # Append-only, only into a transfer of the same transaction, `balance_after` continuing
+        # the wallet's last posting, and the transfer's zero sum per asset at COMMIT: triggers
+        # of migration 0009 (plain PL/pgSQL, so no session setting switches them off).
 
     def __str__(self):
         return f"{self.amount:+} on {self.wallet}"

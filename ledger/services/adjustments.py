@@ -14,7 +14,8 @@ from django_fsm import TransitionNotAllowed
 
 from ledger.errors import IdempotencyConflict, InvalidAmount, InvalidState, SelfApproval
 from ledger.models import AdjustmentRequest, AdjustmentStatus, Asset, SystemWallet, Transfer, TransferKind, Wallet
-from ledger.services.transfers import Leg, post_transfer, system_wallet, to_amount, user_wallet
+from ledger.services.transfers import Leg, post_transfer, to_amount
+from ledger.services.wallets import system_wallet, user_wallet
 
 
 def approval_threshold() -> Decimal:

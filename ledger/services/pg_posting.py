@@ -1,11 +1,11 @@
 """The PostgreSQL path of `post_transfer`: one call of the `ledger_post_transfer` function.
 
-The function (migration 0007) does what `transfers._post_once` does through the ORM, in the same
-order and inside one statement: lock the balance-tracking wallets in id order, refuse a frozen
-owner or a balance that would go below zero, insert the transfer (the idempotency key settled by
-`ON CONFLICT DO NOTHING` on its unique index), update the balances, insert the postings. It keeps
-its plans for the life of the connection; planning these statements on every call used to cost
-more than running them.
+The function (migration 0007, replaced by 0009) does what `transfers._post_once` does through the
+ORM, in the same order and inside one statement: lock the balance-tracking wallets in id order,
+refuse a frozen owner, a balance that would go below zero or out of numeric(20,4)'s range, insert
+the transfer (the idempotency key settled by `ON CONFLICT DO NOTHING` on its unique index), insert
+the postings, update the balances. It keeps its plans for the life of the connection; planning
+these statements on every call used to cost more than running them.
 
 A single statement is a transaction of its own, so outside a caller's transaction it runs in
 autocommit: one round trip per transfer instead of BEGIN, the statement and COMMIT. Inside a
@@ -36,9 +36,10 @@ FROM ledger_post_transfer(
 """
 
 
-def post_once(*, merged, fields: dict, allow_frozen: bool, refuse, replay) -> Transfer:
-    """One attempt. `refuse(leg, available)` raises InsufficientFunds; `replay()` returns the
-    original transfer for the key (raising IdempotencyConflict) or None."""
+def post_once(*, merged, fields: dict, allow_frozen: bool, refuse, refuse_out_of_range, replay) -> Transfer:
+    """One attempt. `refuse(leg, available)` raises InsufficientFunds, `refuse_out_of_range(leg,
+    balance)` BalanceOutOfRange; `replay()` returns the original transfer for the key (raising
+    IdempotencyConflict) or None."""
     now = timezone.now()
     public_id = uuid.uuid4()
     # Inside a caller's transaction, a savepoint: a refused insert (a second reversal's unique
@@ -81,6 +82,7 @@ def post_once(*, merged, fields: dict, allow_frozen: bool, refuse, replay) -> Tr
         raise WalletFrozen(
             "The wallet's owner is archived, inactive or frozen; no money moves.", details={"wallet": refused_wallet}
         )
-    if refusal == "insufficient":
-        refuse(next(leg for leg in merged if leg.wallet.pk == refused_wallet), available)
+    if refusal in {"insufficient", "out_of_range"}:
+        leg = next(leg for leg in merged if leg.wallet.pk == refused_wallet)
+        (refuse if refusal == "insufficient" else refuse_out_of_range)(leg, available)
     raise AssertionError(f"ledger_post_transfer refused ({refusal!r}) with no original to replay")  # pragma: no cover

@@ -5,11 +5,19 @@
 3. No wallet without `allow_negative` is below zero (stored balance, or sum of postings for hot wallets).
 
 Each check is one SQL statement, so it reads one consistent snapshot even while transfers post.
+
+A run's row says "running" while it works. A worker killed mid-run (OOM, a deploy, the hard
+time limit) never finishes its row, so each run first closes the runs whose worker is gone as
+failed: a live run keeps its own row locked until it finishes, and on PostgreSQL a "running"
+row that nobody holds belongs to a dead worker. SQLite has no row locks; there a "running" row
+older than the task's hard time limit counts as abandoned.
 """
 
 import logging
+from datetime import timedelta
 
-from django.db import transaction
+from django.conf import settings
+from django.db import connection, transaction
 from django.db.models import DecimalField, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -101,11 +109,43 @@ def _wallet_finding(run, wallet, kind, expected, actual) -> ReconciliationFindin
     )
 
 
+# A run's row is committed as "running" a moment before its worker locks it; a run this young is
+# never taken for abandoned, so that a concurrent run does not close it in that moment.
+ABANDONED_AFTER = timedelta(minutes=1)
+
+
+def _close_abandoned_runs(*, now) -> int:
+    """Mark as failed the "running" runs whose worker is gone; return how many."""
+    with transaction.atomic():
+        stale = ReconciliationRun.objects.filter(status=ReconciliationStatus.RUNNING)
+        if connection.features.has_select_for_update_skip_locked:
+            # A live run holds its row (see reconcile_ledger): skip_locked leaves it out.
+            stale = stale.filter(started_at__lt=now - ABANDONED_AFTER).select_for_update(skip_locked=True)
+            reason = "abandoned: its worker stopped before the run finished"
+        else:
+            limit = timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+            stale = stale.filter(started_at__lt=now - max(limit, ABANDONED_AFTER))
+            reason = f"abandoned: still running after the task's time limit ({int(limit.total_seconds())} s)"
+        abandoned = list(stale.values_list("pk", flat=True))
+        ReconciliationRun.objects.filter(pk__in=abandoned).update(
+            status=ReconciliationStatus.FAILED, finished_at=now, error=reason
+        )
+    for pk in abandoned:
+        logger.error("ledger reconciliation %s was abandoned by its worker; closed as failed", pk)
+    return len(abandoned)
+
+
 def reconcile_ledger(*, trigger: str = "manual") -> ReconciliationRun:
-    """Check every invariant once and store the run with its findings (safe to run twice at once)."""
+    """Check every invariant once and store the run with its findings (safe to run twice at once).
+
+    Runs left "running" by a worker that died are closed as failed first.
+    """
+    _close_abandoned_runs(now=timezone.now())
     run = ReconciliationRun.objects.create(started_at=timezone.now(), trigger=trigger)
     try:
         with transaction.atomic():
+            # Held until the run is stored: tells the next run that this one is alive.
+            ReconciliationRun.objects.select_for_update().values_list("pk", flat=True).get(pk=run.pk)
             findings = _findings(run)
             ReconciliationFinding.objects.bulk_create(findings)
             run.transfers_checked = Transfer.objects.count()

@@ -7,7 +7,8 @@ billing services above are built on it.
 
 On PostgreSQL the write itself is one call of a server-side function (`pg_posting`, idempotency
 settled by ON CONFLICT); elsewhere (the SQLite demo) in `_post_once` through the ORM. Both keep the same
-order: lock in id order, frozen and funds checks, then one write of transfer, balances and postings.
+order: lock in id order, frozen, funds and range checks, then one write of transfer, postings and
+balances.
 """
 
 import hashlib
@@ -25,15 +26,15 @@ from django.utils import timezone
 from ledger.errors import (
     AlreadyReversed,
     AssetMismatch,
+    BalanceOutOfRange,
     IdempotencyConflict,
     InsufficientFunds,
     InvalidAmount,
     UnbalancedTransfer,
-    WalletFrozen,
 )
-from ledger.models import AMOUNT, Asset, FrozenOwner, Posting, SystemWallet, Transfer, TransferKind, Wallet
+from ledger.models import AMOUNT, Asset, Posting, SystemWallet, Transfer, TransferKind, Wallet
 from ledger.services import pg_posting
-from ledger.system_wallets import BASE_ASSETS, SYSTEM_WALLETS
+from ledger.services.wallets import check_not_frozen, system_wallet, user_wallet
 
 # DecimalField(max_digits=20, decimal_places=4): at most 16 digits before the point.
 MAX_ABS_AMOUNT = Decimal(10) ** 16
@@ -48,6 +49,11 @@ TRANSFER_KINDS = frozenset(TransferKind.values)
 class Leg:
     wallet: Wallet
     amount: Decimal
+
+
+def format_amount(amount: Decimal, *, asset: Asset) -> str:
+    """An amount as people read it: the asset's places ("5.00" for COIN, never the column's "5.0000")."""
+    return str(amount.quantize(Decimal(1).scaleb(-asset.precision)))
 
 
 def to_amount(value, *, asset: Asset, positive: bool = True) -> Decimal:
@@ -75,61 +81,6 @@ def to_amount(value, *, asset: Asset, positive: bool = True) -> Decimal:
     return amount
 
 
-def ensure_system_wallets(*, asset: Asset) -> None:
-    """Create the platform's wallets for a new asset (idempotent)."""
-    for code, tracks_balance, allow_negative in SYSTEM_WALLETS:
-        Wallet.objects.get_or_create(
-            system_code=code,
-            asset=asset,
-            defaults={"tracks_balance": tracks_balance, "allow_negative": allow_negative},
-        )
-
-
-def ensure_base_assets() -> None:
-    """Create the platform's own assets and their system wallets (idempotent; runs after migrate and flush)."""
-    for code, kind, precision, label in BASE_ASSETS:
-        asset, _ = Asset.objects.get_or_create(
-            code=code, defaults={"kind": kind, "precision": precision, "label": label}
-        )
-        ensure_system_wallets(asset=asset)
-
-
-def system_wallet(*, code: str, asset: Asset) -> Wallet:
-    try:
-        return Wallet.objects.select_related("asset").get(system_code=code, asset=asset)
-    except Wallet.DoesNotExist:
-        ensure_system_wallets(asset=asset)
-        return Wallet.objects.select_related("asset").get(system_code=code, asset=asset)
-
-
-def user_wallet(*, user, asset: Asset) -> Wallet:
-    """The user's wallet in `asset`, created empty on first use (safe under concurrency)."""
-    wallet = Wallet.objects.select_related("asset").filter(owner=user, asset=asset).first()
-    if wallet is not None:
-        return wallet
-    try:
-        with transaction.atomic():
-            return Wallet.objects.create(owner=user, asset=asset)
-    except IntegrityError:
-        return Wallet.objects.select_related("asset").get(owner=user, asset=asset)
-
-
-def set_wallets_frozen(*, user, frozen: bool, reason: str = "", by=None) -> bool:
-    """Freeze (or thaw) every wallet of `user`, present and future; return whether it is frozen now.
-
-    Apps above the ledger (loyalty's `is_blocked`, support holds) call this instead of the
-    ledger importing them. Reversals and staff adjustments still post on frozen wallets.
-    """
-    with transaction.atomic():
-        if not frozen:
-            FrozenOwner.objects.filter(user=user).delete()
-            return False
-        if not reason.strip():
-            raise InvalidAmount("Freezing wallets needs a reason.")
-        FrozenOwner.objects.update_or_create(user=user, defaults={"reason": reason.strip()[:255], "frozen_by": by})
-        return True
-
-
 def _fingerprint(*, kind: str, legs: list[Leg], reference: str, reverses: Transfer | None) -> str:
     body = {
         "kind": kind,
@@ -153,14 +104,27 @@ def _replay(*, initiator: str, idempotency_key: str, request_hash: str) -> Trans
 
 
 def _merge_legs(legs: Iterable[Leg]) -> list[Leg]:
+    """One leg per wallet, in wallet id order; each leg's amount and each merged sum checked."""
     by_wallet: dict[int, Decimal] = defaultdict(Decimal)
     wallets: dict[int, Wallet] = {}
     for leg in legs:
         if leg.wallet.pk is None:
             raise InvalidAmount("Every leg needs a saved wallet.")
-        to_amount(leg.amount, asset=leg.wallet.asset, positive=False)
-        by_wallet[leg.wallet.pk] += leg.amount
+        if not isinstance(leg.amount, Decimal):
+            # Callers parse people's input with to_amount first; a leg carries the Decimal it gave.
+            raise InvalidAmount(
+                f"A leg's amount is a Decimal, not {type(leg.amount).__name__}.",
+                details={"wallet": leg.wallet.pk, "amount": str(leg.amount)},
+            )
+        by_wallet[leg.wallet.pk] += to_amount(leg.amount, asset=leg.wallet.asset, positive=False)
         wallets[leg.wallet.pk] = leg.wallet
+    for pk, amount in sorted(by_wallet.items()):
+        if abs(amount) >= MAX_ABS_AMOUNT:
+            asset = wallets[pk].asset
+            raise InvalidAmount(
+                f"The legs on wallet {pk} add up to more {asset.code} than one posting can carry.",
+                details={"wallet": pk, "asset": asset.code, "amount": format_amount(amount, asset=asset)},
+            )
     return [Leg(wallets[pk], amount) for pk, amount in sorted(by_wallet.items()) if amount != 0]
 
 
@@ -171,24 +135,6 @@ def _check_balanced(legs: list[Leg]) -> None:
     unbalanced = {code: str(total) for code, total in per_asset.items() if total != 0}
     if unbalanced:
         raise UnbalancedTransfer("Legs must sum to zero per asset.", details={"unbalanced": unbalanced})
-
-
-def is_frozen(wallet: Wallet) -> bool:
-    """Whether no money may move on `wallet`: inactive or archived owner, or a ledger freeze."""
-    owner = wallet.owner
-    if owner is None:
-        return False
-    customer = getattr(owner, "customer", None)
-    freeze = getattr(owner, "ledger_freeze", None)
-    return not owner.is_active or (customer is not None and customer.is_archived) or freeze is not None
-
-
-def _check_not_frozen(wallets: Iterable[Wallet]) -> None:
-    for wallet in wallets:
-        if is_frozen(wallet):
-            raise WalletFrozen(
-                "The wallet's owner is archived, inactive or frozen; no money moves.", details={"wallet": wallet.pk}
-            )
 
 
 def _is_retryable(exc: OperationalError) -> bool:
@@ -246,6 +192,7 @@ def post_transfer(
                     fields=fields,
                     allow_frozen=allow_frozen,
                     refuse=_refuse,
+                    refuse_out_of_range=_refuse_out_of_range,
                     replay=lambda: _replay(
                         initiator=initiator, idempotency_key=idempotency_key, request_hash=request_hash
                     ),
@@ -270,9 +217,28 @@ def post_transfer(
 
 
 def _refuse(leg: Leg, available: Decimal):
+    asset = leg.wallet.asset
     raise InsufficientFunds(
-        f"Insufficient {leg.wallet.asset.code} balance.",
-        details={"asset": leg.wallet.asset.code, "available": str(available), "required": str(-leg.amount)},
+        f"Insufficient {asset.code} balance.",
+        details={
+            "asset": asset.code,
+            "available": format_amount(available, asset=asset),
+            "required": format_amount(-leg.amount, asset=asset),
+        },
+    )
+
+
+def _refuse_out_of_range(leg: Leg, balance: Decimal):
+    asset = leg.wallet.asset
+    raise BalanceOutOfRange(
+        f"This transfer would take the {asset.code} balance of wallet {leg.wallet.pk} beyond the largest "
+        "balance a wallet can hold.",
+        details={
+            "wallet": leg.wallet.pk,
+            "asset": asset.code,
+            "balance": format_amount(balance, asset=asset),
+            "amount": format_amount(leg.amount, asset=asset),
+        },
     )
 
 
@@ -300,7 +266,7 @@ def _post_once(*, merged: list[Leg], fields: dict, allow_frozen: bool) -> Transf
             if original is not None:
                 return original
         if not allow_frozen:
-            _check_not_frozen(locked.values())
+            check_not_frozen(locked.values())
 
         now = timezone.now()
         postings = []
@@ -311,9 +277,17 @@ def _post_once(*, merged: list[Leg], fields: dict, allow_frozen: bool) -> Transf
                 balance_after = wallet.balance + leg.amount
                 if balance_after < 0 and not wallet.allow_negative:
                     _refuse(leg, wallet.balance)
+                if abs(balance_after) >= MAX_ABS_AMOUNT:
+                    _refuse_out_of_range(leg, wallet.balance)
             postings.append((leg, wallet, balance_after))
 
         transfer = Transfer.objects.create(**fields)
+        # Postings before balances, as ledger_post_transfer writes them: on PostgreSQL a stored
+        # balance may only become the balance_after of its wallet's last posting.
+        Posting.objects.bulk_create(
+            Posting(transfer=transfer, wallet_id=leg.wallet.pk, amount=leg.amount, balance_after=balance_after)
+            for leg, _wallet, balance_after in postings
+        )
         new_balances = {wallet.pk: balance_after for _leg, wallet, balance_after in postings if wallet is not None}
         if new_balances:
             # One UPDATE for every locked wallet: one round trip whatever the number of legs.
@@ -325,10 +299,6 @@ def _post_once(*, merged: list[Leg], fields: dict, allow_frozen: bool) -> Transf
             )
             for pk, balance in new_balances.items():
                 locked[pk].balance = balance
-        Posting.objects.bulk_create(
-            Posting(transfer=transfer, wallet_id=leg.wallet.pk, amount=leg.amount, balance_after=balance_after)
-            for leg, _wallet, balance_after in postings
-        )
         return transfer
 
 

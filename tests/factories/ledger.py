@@ -68,11 +68,12 @@ class WalletFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, *args, owner=None, asset=None, balance=None, **kwargs):
-        wallet = services.user_wallet(user=owner, asset=asset)
         if kwargs:
-            # Only flags of a fresh, empty wallet (allow_negative...) may be set here.
-            Wallet.objects.filter(pk=wallet.pk).update(**kwargs)
-            wallet.refresh_from_db()
+            # Flags (allow_negative...) are set when the wallet is created: on PostgreSQL no
+            # column but the balance changes afterwards.
+            wallet = Wallet.objects.create(owner=owner, asset=asset, **kwargs)
+        else:
+            wallet = services.user_wallet(user=owner, asset=asset)
         if balance:
             services.issue(user=owner, asset=asset, amount=Decimal(str(balance)), initiator="system:factory")
             wallet.refresh_from_db()

@@ -2,7 +2,6 @@ from decimal import Decimal
 
 import pytest
 from constance.test import override_config
-from django.db import connection
 from django.urls import reverse
 
 from ledger.models import AdjustmentRequest, AdjustmentStatus, ReconciliationFinding, Transfer, TransferKind
@@ -110,12 +109,11 @@ def test_small_adjustment_posts_from_the_form(client, accountant, funded, coin):
     assert wallet.balance == Decimal("5.00")
 
 
-def test_admin_index_warns_while_the_last_run_has_open_findings(client, accountant, funded, coin):
+def test_admin_index_warns_while_the_last_run_has_open_findings(client, accountant, funded, coin, force_balance):
     wallet = user_wallet(user=funded("10.00"), asset=coin)
     reconcile_ledger()
     assert "ledger-reconciliation-warning" not in client.get(reverse("admin:index")).content.decode()
-    with connection.cursor() as cursor:
-        cursor.execute("UPDATE ledger_wallet SET balance = 11 WHERE id = %s", [wallet.pk])
+    force_balance(wallet, "11")
     reconcile_ledger()
     assert "ledger-reconciliation-warning" in client.get(reverse("admin:index")).content.decode()
     for finding in ReconciliationFinding.objects.all():
@@ -123,10 +121,9 @@ def test_admin_index_warns_while_the_last_run_has_open_findings(client, accounta
     assert "ledger-reconciliation-warning" not in client.get(reverse("admin:index")).content.decode()
 
 
-def test_finding_resolved_from_admin(client, accountant, funded, coin):
+def test_finding_resolved_from_admin(client, accountant, funded, coin, force_balance):
     wallet = user_wallet(user=funded("10.00"), asset=coin)
-    with connection.cursor() as cursor:
-        cursor.execute("UPDATE ledger_wallet SET balance = 12 WHERE id = %s", [wallet.pk])
+    force_balance(wallet, "12")
     finding = reconcile_ledger().findings.first()
     url = reverse("admin:ledger_reconciliationfinding_resolve_detail", args=[finding.pk])
     assert client.get(url).status_code == 200

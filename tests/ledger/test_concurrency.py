@@ -1,4 +1,8 @@
-"""Real concurrency on PostgreSQL: threads and processes with their own connections, no mocked locks."""
+"""Real concurrency on PostgreSQL: threads and processes with their own connections, no mocked locks.
+
+Timeouts count the test function only (`func_only`): the first test of a worker also pays for
+creating the test database in its fixtures, which on a loaded machine alone can take a minute.
+"""
 
 import multiprocessing
 import random
@@ -36,7 +40,7 @@ def _assert_invariants():
         assert wallet.allow_negative or wallet.balance >= 0
 
 
-@pytest.mark.timeout(120)
+@pytest.mark.timeout(120, func_only=True)
 def test_sixteen_threads_and_four_processes_cannot_overdraw(coin):
     start = Decimal("600.00")
     owner = UserFactory()
@@ -75,7 +79,7 @@ def test_sixteen_threads_and_four_processes_cannot_overdraw(coin):
     _assert_invariants()
 
 
-@pytest.mark.timeout(60)
+@pytest.mark.timeout(60, func_only=True)
 def test_twenty_concurrent_requests_with_one_key_make_one_transfer(coin):
     sender, receiver = UserFactory(), UserFactory()
     issue(user=sender, asset=coin, amount="100.00", initiator="system:test")
@@ -100,7 +104,7 @@ def test_twenty_concurrent_requests_with_one_key_make_one_transfer(coin):
     _assert_invariants()
 
 
-@pytest.mark.timeout(60)
+@pytest.mark.timeout(60, func_only=True)
 def test_same_key_on_hot_wallets_only_still_makes_one_transfer(coin):
     """No balance-tracking wallet means no lock to queue on: the unique key decides alone."""
     issuance = system_wallet(code=SystemWallet.ISSUANCE, asset=coin)
@@ -122,7 +126,7 @@ def test_same_key_on_hot_wallets_only_still_makes_one_transfer(coin):
     assert Transfer.objects.filter(idempotency_key="hot-key").count() == 1
 
 
-@pytest.mark.timeout(120)
+@pytest.mark.timeout(120, func_only=True)
 def test_random_transfers_among_fifty_wallets_never_deadlock(coin):
     wallet_ids = []
     # Password hashing is the slow part of a factory user; these owners never log in.

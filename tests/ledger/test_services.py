@@ -7,6 +7,7 @@ from ledger import services
 from ledger.errors import (
     AlreadyReversed,
     AssetMismatch,
+    BalanceOutOfRange,
     IdempotencyConflict,
     InsufficientFunds,
     InvalidAmount,
@@ -94,9 +95,70 @@ def test_insufficient_funds_writes_nothing(funded, coin):
     with pytest.raises(InsufficientFunds) as exc:
         services.gift(sender=alice, receiver=bob, asset=coin, amount="10.01", idempotency_key="g")
     assert exc.value.code == "insufficient_funds" and exc.value.http_status == 409
-    assert exc.value.details["available"] == "10.0000"
+    # Amounts in details carry the asset's places, not the column's four.
+    assert (exc.value.details["available"], exc.value.details["required"]) == ("10.00", "10.01")
     assert user_wallet(user=alice, asset=coin).balance == Decimal("10.00")
     assert not Transfer.objects.filter(kind=TransferKind.GIFT).exists()
+
+
+def test_string_leg_amount_is_an_invalid_amount_and_writes_nothing(funded, coin):
+    """Legs carry the Decimal that to_amount returned; a str used to end in a TypeError."""
+    alice = funded("0")
+    before = Transfer.objects.count()
+    with pytest.raises(InvalidAmount) as exc:
+        post_transfer(
+            kind=TransferKind.ADJUSTMENT,
+            legs=[
+                Leg(user_wallet(user=alice, asset=coin), "5.00"),
+                Leg(system_wallet(code=SystemWallet.ISSUANCE, asset=coin), "-5.00"),
+            ],
+            initiator="system:test",
+        )
+    assert exc.value.code == "invalid_amount" and exc.value.http_status == 400
+    assert exc.value.details["amount"] == "5.00"
+    assert Transfer.objects.count() == before
+
+
+def test_legs_merged_beyond_a_postings_range_are_an_invalid_amount(funded, coin):
+    """Each leg passes to_amount; their sum on one wallet would overflow numeric(20,4)."""
+    alice = funded("0")
+    wallet, issuance = user_wallet(user=alice, asset=coin), system_wallet(code=SystemWallet.ISSUANCE, asset=coin)
+    nine = Decimal("9000000000000000.00")
+    before = Transfer.objects.count()
+    with pytest.raises(InvalidAmount) as exc:
+        post_transfer(
+            kind=TransferKind.ADJUSTMENT,
+            legs=[Leg(wallet, nine), Leg(wallet, nine), Leg(issuance, -nine), Leg(issuance, -nine)],
+            initiator="system:test",
+        )
+    assert exc.value.code == "invalid_amount" and exc.value.http_status == 400
+    first = min(wallet.pk, issuance.pk)
+    assert exc.value.details == {
+        "wallet": first,
+        "asset": "COIN",
+        "amount": "18000000000000000.00" if first == wallet.pk else "-18000000000000000.00",
+    }
+    assert Transfer.objects.count() == before
+    assert user_wallet(user=alice, asset=coin).balance == 0
+
+
+def test_balance_beyond_its_range_is_refused_and_writes_nothing(funded, coin):
+    """The second 9,000,000,000,000,000.00 would take the balance past numeric(20,4): refused
+    before any write (the PostgreSQL function and the ORM path alike), not a DataError."""
+    alice = funded("9000000000000000.00")
+    before = Transfer.objects.count()
+    with pytest.raises(BalanceOutOfRange) as exc:
+        services.issue(user=alice, asset=coin, amount="9000000000000000.00", initiator="system:test")
+    assert exc.value.code == "balance_out_of_range" and exc.value.http_status == 409
+    wallet = user_wallet(user=alice, asset=coin)
+    assert exc.value.details == {
+        "wallet": wallet.pk,
+        "asset": "COIN",
+        "balance": "9000000000000000.00",
+        "amount": "9000000000000000.00",
+    }
+    assert Transfer.objects.count() == before
+    assert wallet.balance == Decimal("9000000000000000.00")
 
 
 def test_gift_to_self_and_asset_mismatch(funded, coin):
