@@ -6,7 +6,9 @@ def _ensure_base_assets(sender, using="default", **kwargs):
     from django.db import connections
 
     from ledger.services import ensure_base_assets
+    from ledger.services.wallets import forget_system_wallets
 
+    forget_system_wallets()  # a flush may have emptied the table they came from
     # Only once the ledger tables exist (post_migrate also fires for a partial `migrate app 0001`).
     if "ledger_asset" in connections[using].introspection.table_names():
         ensure_base_assets()

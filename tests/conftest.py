@@ -73,9 +73,12 @@ def _tasks_run_in_process():
 
 
 @pytest.fixture(autouse=True)
-def _no_kept_api_tokens():
-    """The API keeps tokens per process; a row rolled back with a test must not outlive it there."""
+def _no_kept_rows():
+    """The API keeps tokens, the ledger system wallets, per process; a row rolled back with a test
+    must not outlive it there."""
+    from ledger.services.wallets import forget_system_wallets
     from nodebyte_platform.api.auth import forget_cached_tokens
 
     forget_cached_tokens()
+    forget_system_wallets()
     yield

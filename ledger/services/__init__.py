@@ -9,7 +9,6 @@ from ledger.services.reconciliation import reconcile_ledger, resolve_finding
 from ledger.services.transfers import (
     MAX_ABS_AMOUNT,
     Leg,
-    format_amount,
     gift,
     issue,
     post_transfer,
@@ -33,7 +32,6 @@ __all__ = [
     "approval_threshold",
     "approve_adjustment",
     "ensure_system_wallets",
-    "format_amount",
     "gift",
     "is_frozen",
     "issue",

@@ -51,11 +51,6 @@ class Leg:
     amount: Decimal
 
 
-def format_amount(amount: Decimal, *, asset: Asset) -> str:
-    """An amount as people read it: the asset's places ("5.00" for COIN, never the column's "5.0000")."""
-    return str(amount.quantize(Decimal(1).scaleb(-asset.precision)))
-
-
 def to_amount(value, *, asset: Asset, positive: bool = True) -> Decimal:
     """Parse and check an amount for `asset`: finite, within range, no more places than the asset has.
 
@@ -123,7 +118,7 @@ def _merge_legs(legs: Iterable[Leg]) -> list[Leg]:
             asset = wallets[pk].asset
             raise InvalidAmount(
                 f"The legs on wallet {pk} add up to more {asset.code} than one posting can carry.",
-                details={"wallet": pk, "asset": asset.code, "amount": format_amount(amount, asset=asset)},
+                details={"wallet": pk, "asset": asset.code, "amount": asset.format_amount(amount)},
             )
     return [Leg(wallets[pk], amount) for pk, amount in sorted(by_wallet.items()) if amount != 0]
 
@@ -222,8 +217,8 @@ def _refuse(leg: Leg, available: Decimal):
         f"Insufficient {asset.code} balance.",
         details={
             "asset": asset.code,
-            "available": format_amount(available, asset=asset),
-            "required": format_amount(-leg.amount, asset=asset),
+            "available": asset.format_amount(available),
+            "required": asset.format_amount(-leg.amount),
         },
     )
 
@@ -236,8 +231,8 @@ def _refuse_out_of_range(leg: Leg, balance: Decimal):
         details={
             "wallet": leg.wallet.pk,
             "asset": asset.code,
-            "balance": format_amount(balance, asset=asset),
-            "amount": format_amount(leg.amount, asset=asset),
+            "balance": asset.format_amount(balance),
+            "amount": asset.format_amount(leg.amount),
         },
     )
 
@@ -380,5 +375,7 @@ def reverse_transfer(*, transfer: Transfer, reason: str, created_by=None, initia
         reverses=transfer,
         metadata={"reverses": str(transfer.public_id), "reason": reason},
         created_by=created_by,
+        # Attributed to the partner application of what it undoes: its history shows it to them only.
+        application=transfer.application,
         allow_frozen=True,
     )

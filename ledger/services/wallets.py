@@ -28,12 +28,28 @@ def ensure_base_assets() -> None:
         ensure_system_wallets(asset=asset)
 
 
+# System wallets, once read, per process: the database lets no column of a wallet but its
+# balance change, and a transfer reads a tracked wallet's balance under its own lock, so a kept
+# row is never wrong where it is used. (Forgotten after migrate and by the test suite's set-up.)
+_system_wallets: dict[tuple[str, int], Wallet] = {}
+
+
+def forget_system_wallets() -> None:
+    _system_wallets.clear()
+
+
 def system_wallet(*, code: str, asset: Asset) -> Wallet:
-    try:
-        return Wallet.objects.select_related("asset").get(system_code=code, asset=asset)
-    except Wallet.DoesNotExist:
+    """The platform's wallet `code` in `asset`, created with the asset's others if missing."""
+    kept = _system_wallets.get((code, asset.pk))
+    if kept is not None:
+        return kept
+    wallet = Wallet.objects.select_related("asset").filter(system_code=code, asset=asset).first()
+    if wallet is None:
         ensure_system_wallets(asset=asset)
-        return Wallet.objects.select_related("asset").get(system_code=code, asset=asset)
+        wallet = Wallet.objects.select_related("asset").get(system_code=code, asset=asset)
+    # Only wallets that exist for good (committed) may be kept: inside a transaction, wait for its commit.
+    transaction.on_commit(lambda: _system_wallets.__setitem__((code, asset.pk), wallet))
+    return wallet
 
 
 def user_wallet(*, user, asset: Asset) -> Wallet:
