@@ -10,8 +10,9 @@ from django.db import connection
 from django.test import Client, RequestFactory
 
 from games.models import GameSession
+from ledger.models import Asset, Transfer
 from nodebyte_platform.http import server_error
-from tests.api.conftest import PLAYER_SCOPES, error_code, player_token
+from tests.api.conftest import PLAYER_SCOPES, error_code, fund, player_token
 
 pytestmark = pytest.mark.django_db
 
@@ -210,3 +211,33 @@ def test_the_schema_declares_the_bounds_the_server_enforces(client):
     assert settle["security"] and all(
         "bets:settle" in scopes for entry in settle["security"] for scopes in entry.values()
     )
+
+
+def test_a_grant_or_payout_past_a_balances_range_is_a_4xx_and_writes_nothing(world, api):
+    a, alice = world.a, world.alice
+    grant = f"/api/v1/games/{a.game.guid}/credits/grant/"
+    body = {"player_id": str(alice.player_id), "credit_type": "gems", "amount": "9999999999999999", "reason": "x"}
+    assert api.post(grant, body, token=a.cc()).status_code == 201
+    again = api.post(grant, body, token=a.cc())
+    assert again.status_code == 409 and error_code(again) == "balance_out_of_range", again.content
+    assert Transfer.objects.filter(kind="grant").count() == 1
+
+    from games.services import set_bet_limit
+
+    set_bet_limit(
+        game=a.game,
+        asset=Asset.objects.get(code="COIN"),
+        max_payout_per_bet="9999999999999999.00",
+        exposure_limit="9999999999999999.00",
+        exposure_period="day",
+    )
+    token = a.player(alice)
+    session = api.post("/api/v1/sessions/", {"game_id": str(a.game.guid)}, token=token).json()["session_id"]
+    fund(alice, "9999999999999000.00")
+    bet = api.post(
+        f"/api/v1/sessions/{session}/bets/", {"amount": "1.00", "max_payout": "9999999999999999.00"}, token=token
+    ).json()
+    paid = api.post(f"/api/v1/bets/{bet['bet_id']}/settle/", {"outcome": "win", "payout": "9999.00"}, token=a.cc())
+    assert paid.status_code == 409 and error_code(paid) == "balance_out_of_range", paid.content
+    assert paid.json()["error"]["details"]["amount"] == "9999.00"
+    assert not Transfer.objects.filter(kind="win").exists()
