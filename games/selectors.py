@@ -1,7 +1,9 @@
 """Reads of the games app shared by the API, the admin and the portal."""
 
 import uuid
+from decimal import Decimal
 
+from django.db import connection
 from django.db.models import Prefetch, Q
 
 from games.errors import NotFound
@@ -36,20 +38,21 @@ def studio_games(*, studio_id):
 def game_of_studio(*, studio_id, game_id) -> Game:
     """A studio's active game by its guid; another studio's game is simply not found."""
     guid = _uuid_or_404(game_id, "game")
-    game = Game.objects.filter(guid=guid, studio_id=studio_id, is_active=True).first() if studio_id else None
-    if game is None:
+    if studio_id is None:
         raise NotFound("No such game.")
-    return game
+    try:  # get(), not first(): no ORDER BY for a unique lookup
+        return Game.objects.get(guid=guid, studio_id=studio_id, is_active=True)
+    except Game.DoesNotExist:
+        raise NotFound("No such game.")
 
 
 def package_of_game(*, game: Game, package_id) -> Package:
-    package = (
-        Package.objects.select_related("game", "credit_type__asset")
-        .filter(game=game, pk=package_id, is_active=True)
-        .first()
-    )
-    if package is None:
+    """A package on sale in `game`, with its credit type and asset (the game is the one given)."""
+    try:
+        package = Package.objects.select_related("credit_type__asset").get(game=game, pk=package_id, is_active=True)
+    except Package.DoesNotExist:
         raise NotFound("No such package in this game.", details={"package_id": package_id})
+    package.game = game
     return package
 
 
@@ -106,14 +109,36 @@ def _visible_to_studio(prefix: str, studio_id) -> Q:
     return ~Q(**{f"{prefix}kind": AssetKind.CREDIT}) | Q(**{f"{prefix}credit_type__game__studio_id": studio_id})
 
 
-def player_wallets(*, user, studio_id):
-    """A player's wallets a partner may see, with their assets, in one query."""
-    return (
-        Wallet.objects.filter(owner=user)
-        .filter(_visible_to_studio("asset__", studio_id))
-        .select_related("asset")
-        .order_by("asset__kind", "asset__code")
-    )
+PLAYER_BALANCES_SQL = f"""
+SELECT a.code, a.kind, a.label, a.precision, w.balance
+FROM {Wallet._meta.db_table} w
+JOIN {Asset._meta.db_table} a ON a.id = w.asset_id
+LEFT JOIN {CreditType._meta.db_table} ct ON ct.asset_id = a.id
+LEFT JOIN {Game._meta.db_table} g ON g.id = ct.game_id
+WHERE w.owner_id = %s AND (a.kind <> %s OR g.studio_id = %s)
+ORDER BY a.kind, a.code
+"""
+
+
+def player_balances(*, user_id, studio_id) -> list[dict]:
+    """Every balance of a player a partner may see (`_visible_to_studio`), as the API answers it.
+
+    The API's most frequent read, so one plain SQL statement: building and compiling the same
+    query through the ORM cost several times what PostgreSQL spends running it.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(PLAYER_BALANCES_SQL, [user_id, AssetKind.CREDIT, studio_id])
+        rows = cursor.fetchall()
+    return [
+        {
+            "asset": code,
+            "kind": kind,
+            "label": label,
+            "precision": precision,
+            "balance": str(Decimal(balance).quantize(Decimal(1).scaleb(-precision))),
+        }
+        for code, kind, label, precision, balance in rows
+    ]
 
 
 def player_postings(*, user, studio_id):

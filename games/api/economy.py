@@ -21,7 +21,11 @@ from nodebyte_platform.api.views import IDEMPOTENCY_KEY_PARAMETER, IdempotentWri
 
 
 def _player_legs(transfer, user) -> dict:
-    """{asset code: posting} of the player's legs of `transfer` (one query)."""
+    """{asset code: leg} of the player's legs of `transfer`, each with `amount` and `balance_after`:
+    as just posted when the ledger says (no query), else read back from its postings."""
+    posted = getattr(transfer, "posted_legs", None)
+    if posted is not None:
+        return {leg.wallet.asset.code: leg for leg in posted if leg.wallet.owner_id == user.pk}
     postings = Posting.objects.filter(transfer_id=transfer.pk, wallet__owner=user).select_related("wallet__asset")
     return {posting.wallet.asset.code: posting for posting in postings}
 

@@ -6,7 +6,7 @@ from games.errors import InvalidState, NotAllowed
 from games.models import CreditType, Package
 from games.signals import package_purchased
 from ledger.models import Asset, SystemWallet, Transfer, TransferKind
-from ledger.services import Leg, post_transfer, system_wallet, to_amount, user_wallet
+from ledger.services import Leg, post_transfer, system_wallet, to_amount, user_wallet, user_wallets
 
 
 def initiator_for(application) -> str:
@@ -36,13 +36,14 @@ def buy_package(*, customer, package: Package, idempotency_key: str | None = Non
     credit_asset = package.credit_type.asset
     price = package.gcoin_value
     credits = to_amount(package.credit_value, asset=credit_asset)
+    wallets = user_wallets(user=customer.user, assets=[coin, credit_asset])
     transfer = post_transfer(
         kind=TransferKind.PURCHASE,
         legs=[
-            Leg(user_wallet(user=customer.user, asset=coin), -price),
+            Leg(wallets[coin.pk], -price),
             Leg(system_wallet(code=SystemWallet.REVENUE, asset=coin), price),
             Leg(system_wallet(code=SystemWallet.ISSUANCE, asset=credit_asset), -credits),
-            Leg(user_wallet(user=customer.user, asset=credit_asset), credits),
+            Leg(wallets[credit_asset.pk], credits),
         ],
         initiator=initiator_for(application),
         idempotency_key=idempotency_key,

@@ -22,6 +22,7 @@ from ledger.services.wallets import (
     set_wallets_frozen,
     system_wallet,
     user_wallet,
+    user_wallets,
 )
 
 __all__ = [
@@ -44,4 +45,5 @@ __all__ = [
     "system_wallet",
     "to_amount",
     "user_wallet",
+    "user_wallets",
 ]

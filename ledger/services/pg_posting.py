@@ -21,10 +21,11 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from ledger.errors import WalletFrozen
+from ledger.legs import PostedLeg
 from ledger.models import Transfer
 
 POST_SQL = """
-SELECT transfer_id, refused_wallet, refusal, available
+SELECT transfer_id, refused_wallet, refusal, available, balances
 FROM ledger_post_transfer(
     p_public_id => %(public_id)s::uuid, p_kind => %(kind)s, p_initiator => %(initiator)s,
     p_idempotency_key => %(idempotency_key)s, p_request_hash => %(request_hash)s,
@@ -42,10 +43,12 @@ def post_once(*, merged, fields: dict, allow_frozen: bool, refuse, refuse_out_of
     IdempotencyConflict) or None."""
     now = timezone.now()
     public_id = uuid.uuid4()
-    # Inside a caller's transaction, a savepoint: a refused insert (a second reversal's unique
-    # violation) must leave the caller's transaction usable for `post_transfer` to explain it.
-    in_caller_transaction = connection.in_atomic_block
-    with transaction.atomic() if in_caller_transaction else nullcontext(), connection.cursor() as cursor:
+    # A reversal inside a caller's transaction gets a savepoint: a refused insert (a second
+    # reversal's unique violation) must leave that transaction usable for `post_transfer` to
+    # explain it. Nothing else can fail that way (the idempotency key is settled by ON CONFLICT),
+    # so no other transfer pays the savepoint's two round trips.
+    needs_savepoint = connection.in_atomic_block and fields["reverses"] is not None
+    with transaction.atomic() if needs_savepoint else nullcontext(), connection.cursor() as cursor:
         cursor.execute(
             POST_SQL,
             {
@@ -66,12 +69,16 @@ def post_once(*, merged, fields: dict, allow_frozen: bool, refuse, refuse_out_of
                 "allow_frozen": allow_frozen,
             },
         )
-        transfer_id, refused_wallet, refusal, available = cursor.fetchone()
+        transfer_id, refused_wallet, refusal, available, balances = cursor.fetchone()
 
     if transfer_id is not None:
         transfer = Transfer(pk=transfer_id, public_id=public_id, created_at=now, **fields)
         transfer._state.adding = False
         transfer._state.db = connection.alias
+        transfer.posted_legs = [
+            PostedLeg(wallet=leg.wallet, amount=leg.amount, balance_after=balance)
+            for leg, balance in zip(merged, balances, strict=True)
+        ]
         return transfer
     # Nothing was written. A retried request whose original committed gets the original back
     # (also when its funds are spent by now); anything else is refused.

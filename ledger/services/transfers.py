@@ -16,7 +16,6 @@ import json
 import time
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, OperationalError, connection, transaction
@@ -32,6 +31,7 @@ from ledger.errors import (
     InvalidAmount,
     UnbalancedTransfer,
 )
+from ledger.legs import Leg, PostedLeg
 from ledger.models import AMOUNT, Asset, Posting, SystemWallet, Transfer, TransferKind, Wallet
 from ledger.services import pg_posting
 from ledger.services.wallets import check_not_frozen, system_wallet, user_wallet
@@ -43,12 +43,6 @@ RETRYABLE_PGCODES = {"40P01", "40001"}
 MAX_ATTEMPTS = 5
 AMOUNT_FIELD = DecimalField(**AMOUNT)
 TRANSFER_KINDS = frozenset(TransferKind.values)
-
-
-@dataclass(frozen=True)
-class Leg:
-    wallet: Wallet
-    amount: Decimal
 
 
 def to_amount(value, *, asset: Asset, positive: bool = True) -> Decimal:
@@ -294,6 +288,10 @@ def _post_once(*, merged: list[Leg], fields: dict, allow_frozen: bool) -> Transf
             )
             for pk, balance in new_balances.items():
                 locked[pk].balance = balance
+        transfer.posted_legs = [
+            PostedLeg(wallet=leg.wallet, amount=leg.amount, balance_after=balance_after)
+            for leg, _wallet, balance_after in postings
+        ]
         return transfer
 
 

@@ -64,6 +64,19 @@ def user_wallet(*, user, asset: Asset) -> Wallet:
         return Wallet.objects.select_related("asset").get(owner=user, asset=asset)
 
 
+def user_wallets(*, user, assets: list[Asset]) -> dict[int, Wallet]:
+    """The user's wallets in `assets`, by asset id, the missing ones created empty: one query
+    when they all exist (a purchase reads the coin and the credit wallet together)."""
+    by_id = {asset.pk: asset for asset in assets}
+    found = {wallet.asset_id: wallet for wallet in Wallet.objects.filter(owner=user, asset_id__in=list(by_id))}
+    for asset_id, asset in by_id.items():
+        if asset_id in found:
+            found[asset_id].asset = asset  # the caller's row: no query to follow the relation
+        else:
+            found[asset_id] = user_wallet(user=user, asset=asset)
+    return found
+
+
 def set_wallets_frozen(*, user, frozen: bool, reason: str = "", by=None) -> bool:
     """Freeze (or thaw) every wallet of `user`, present and future; return whether it is frozen now.
 

@@ -21,7 +21,7 @@ from oauth2_provider.contrib.rest_framework import OAuth2Authentication, TokenHa
 from oauth2_provider.models import get_access_token_model
 from rest_framework.permissions import BasePermission
 
-from nodebyte_platform.api.throttling import budget_window, count_in_pipeline, redis_backend
+from nodebyte_platform.api.throttling import budget_window, count_in_pipeline, redis_client
 
 logger = logging.getLogger(__name__)
 GENERATION_KEY = "api:token-generation"
@@ -33,13 +33,13 @@ def _generation_and_count(request, application_id) -> int:
     """The token generation, and (with Redis, in the same round trip) this request's count in its
     application's throttle window, left on the request for ApplicationRateThrottle."""
     try:
-        backend = redis_backend()
+        client = redis_client()
         window = budget_window(application_id) if application_id is not None else None
-        if backend is None or window is None:
+        if client is None or window is None:
             return cache.get(GENERATION_KEY, 0)
         key, duration, _allowed = window
         generation_key = cache.make_and_validate_key(GENERATION_KEY)
-        pipeline = backend.get_client(generation_key).pipeline(transaction=False)
+        pipeline = client.pipeline(transaction=False)
         pipeline.get(generation_key)
         count_in_pipeline(pipeline, key, duration)
         generation, count, _expiry = pipeline.execute()

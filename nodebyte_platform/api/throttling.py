@@ -29,10 +29,19 @@ def budget_window(application_id, *, now: float | None = None) -> tuple[str, int
     return f"throttle_{SCOPE}_app:{application_id}:{int(now // duration)}", duration, allowed
 
 
-def redis_backend():
-    """The default cache's Redis client wrapper, or None when the cache is not Redis."""
+_clients: dict[str, object] = {}
+
+
+def redis_client():
+    """A Redis client of the default cache, made once per process (it pools its connections), or
+    None when the cache is not Redis. Django's own makes a client object on every call."""
     backend = caches["default"]
-    return backend._cache if isinstance(backend, RedisCache) else None
+    if not isinstance(backend, RedisCache):
+        return None
+    location = ",".join(backend._servers)
+    if location not in _clients:
+        _clients[location] = backend._cache.get_client(write=True)
+    return _clients[location]
 
 
 def count_in_pipeline(pipeline, key: str, duration: int) -> None:
@@ -71,10 +80,10 @@ class ApplicationRateThrottle(SimpleRateThrottle):
         return count <= self.num_requests
 
     def _count(self, bucket: str) -> int:
-        backend = redis_backend()
-        if backend is not None:
+        client = redis_client()
+        if client is not None:
             key = caches["default"].make_and_validate_key(bucket)
-            pipeline = backend.get_client(key, write=True).pipeline(transaction=False)
+            pipeline = client.pipeline(transaction=False)
             pipeline.incr(key)
             pipeline.expire(key, int(self.duration) + 1, nx=True)
             return int(pipeline.execute()[0])

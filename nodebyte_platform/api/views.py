@@ -98,8 +98,9 @@ class IdempotentWriteView(PartnerView):
                         status_code=0,
                     )
                     status_code, body = self._answer(request, target)
-                    record.status_code, record.response_body = status_code, body
-                    record.save(update_fields=["status_code", "response_body"])
+                    ApiIdempotencyRecord.objects.filter(pk=record.pk).update(
+                        status_code=status_code, response_body=body
+                    )
                 return Response(body, status=status_code)
             except IntegrityError:
                 # The key is taken: an earlier request, or a twin that committed while we waited.
