@@ -6,7 +6,6 @@ partner_account, 002 users, 003 users / platforms, 004 users.
 
 import uuid
 
-import pgtrigger
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
@@ -245,9 +244,7 @@ class AuditEntry(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name_plural = "audit entries"
         indexes = [models.Index(fields=["content_type", "object_id"], name="accounts_audit_object_idx")]
-        triggers = [
-            pgtrigger.Protect(name="accounts_audit_append_only", operation=pgtrigger.Update | pgtrigger.Delete),
-        ]
+        # Append-only by plain triggers that no session setting switches off (migration 0008).
 
     def __str__(self):
         return f"{self.action} {self.object_repr}"

@@ -7,9 +7,10 @@ encrypted field, the secret-name rule, the same rule inside JSON values) to ever
 
 It is the one sanctioned write to the append-only audit table: it replaces secret values by
 the "<redacted>" marker and changes nothing else (actor, action, object, time, every other
-value stay). On PostgreSQL the table's Protect trigger (accounts_audit_append_only) refuses
-updates; this migration alone lifts it, with pgtrigger.ignore for exactly that trigger and only
-for these UPDATEs. Not reversible: the secrets are gone, which is the point.
+value stay). On PostgreSQL the table's append-only triggers refuse updates; this migration, run
+as the table's owner, disables them for these UPDATEs only (ALTER TABLE ... DISABLE TRIGGER
+USER, in the migration's own transaction, enabled again before it commits). Not reversible:
+the secrets are gone, which is the point.
 
 Models are read from the project's app registry rather than the migration state: whether a
 field is encrypted is a fact about today's models, and the state of accounts' migrations does
@@ -18,11 +19,22 @@ not include the apps above accounts (games, billing, support) that own those fie
 
 import contextlib
 
-import pgtrigger
 from django.apps import apps as project_apps
-from django.db import migrations
+from django.db import connections, migrations, transaction
 
-APPEND_ONLY_TRIGGER = "accounts.AuditEntry:accounts_audit_append_only"
+
+@contextlib.contextmanager
+def append_only_lifted(using: str):
+    """The audit table's own triggers off for the enclosed UPDATEs (PostgreSQL, as the owner)."""
+    connection = connections[using]
+    with transaction.atomic(using=using), connection.cursor() as cursor:
+        # ALTER TABLE waits for no deferred check of rows written earlier in this transaction.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("ALTER TABLE accounts_auditentry DISABLE TRIGGER USER")
+        try:
+            yield
+        finally:
+            cursor.execute("ALTER TABLE accounts_auditentry ENABLE TRIGGER USER")
 
 
 def model_of(content_type):
@@ -36,7 +48,7 @@ def redact_rows(entries, *, vendor: str) -> int:
     """Rewrite the snapshots of every row in `entries` that still holds a secret; return how many."""
     from accounts.audit import redact_stored_snapshot
 
-    lift = pgtrigger.ignore(APPEND_ONLY_TRIGGER) if vendor == "postgresql" else contextlib.nullcontext()
+    lift = append_only_lifted(entries.db) if vendor == "postgresql" else contextlib.nullcontext()
     changed = 0
     with lift:
         for entry in entries.select_related("content_type").order_by("pk").iterator(chunk_size=500):
