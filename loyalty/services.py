@@ -8,7 +8,6 @@ from decimal import Decimal
 
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
-from django_fsm import TransitionNotAllowed
 
 from ledger.models import Asset, SystemWallet, TransferKind
 from ledger.selectors import freeze_reason
@@ -31,6 +30,7 @@ from loyalty.models import (
     RewardStatus,
     RewardType,
 )
+from nodebyte_platform.fsm import transition
 
 
 def resolve_abuse_signal(*, signal: AbuseSignal, resolved_by, note: str = "") -> AbuseSignal:
@@ -70,10 +70,7 @@ def cancel_reward_grant(*, grant: RewardGrant, reason: str, cancelled_by=None) -
                 created_by=cancelled_by,
                 initiator=f"user:{cancelled_by.pk}" if cancelled_by else "system:loyalty",
             )
-        try:
-            locked.cancel()
-        except TransitionNotAllowed as exc:  # pragma: no cover - guarded by the status check above
-            raise InvalidState(str(exc))
+        transition(locked, "cancel", error=InvalidState)
         locked.metadata = {**locked.metadata, "cancel_reason": reason}
         locked.save()
         return locked

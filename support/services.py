@@ -2,8 +2,8 @@
 
 from django.db import transaction
 from django.utils import timezone
-from django_fsm import TransitionNotAllowed
 
+from nodebyte_platform.fsm import transition
 from support.errors import InvalidState, ValidationFailed
 from support.models import (
     DiscordWebhook,
@@ -23,16 +23,6 @@ DISCORD_WEBHOOK_PREFIXES = (
     "https://canary.discord.com/api/webhooks/",
     "https://ptb.discord.com/api/webhooks/",
 )
-
-
-def _transition(ticket: Ticket, method_name: str, **kwargs) -> None:
-    try:
-        getattr(ticket, method_name)(**kwargs)
-    except TransitionNotAllowed:
-        raise InvalidState(
-            f"Cannot {method_name} a ticket that is {ticket.get_status_display().lower()}.",
-            details={"ticket": str(ticket.public_id), "status": ticket.status},
-        )
 
 
 def _locked(ticket: Ticket) -> Ticket:
@@ -79,7 +69,7 @@ def assign_ticket(*, ticket: Ticket, assignee, by=None) -> Ticket:
     with transaction.atomic():
         locked = _locked(ticket)
         if locked.status == TicketStatus.OPEN:
-            _transition(locked, "start", assignee=assignee)
+            transition(locked, "start", error=InvalidState, assignee=assignee)
         elif locked.status == TicketStatus.IN_PROGRESS:
             locked.assigned_to = assignee
         else:
@@ -91,7 +81,7 @@ def assign_ticket(*, ticket: Ticket, assignee, by=None) -> Ticket:
 def close_ticket(*, ticket: Ticket, by=None) -> Ticket:
     with transaction.atomic():
         locked = _locked(ticket)
-        _transition(locked, "close")
+        transition(locked, "close", error=InvalidState)
         locked.save()
         return locked
 
@@ -99,7 +89,7 @@ def close_ticket(*, ticket: Ticket, by=None) -> Ticket:
 def reopen_ticket(*, ticket: Ticket, by=None) -> Ticket:
     with transaction.atomic():
         locked = _locked(ticket)
-        _transition(locked, "reopen")
+        transition(locked, "reopen", error=InvalidState)
         locked.save()
         return locked
 
@@ -119,7 +109,7 @@ def add_ticket_reply(*, ticket: Ticket, author, message: str, is_internal: bool 
         if locked.status == TicketStatus.CLOSED and not is_internal:
             if author.is_staff:
                 raise InvalidState("The ticket is closed; reopen it before replying.")
-            _transition(locked, "reopen")
+            transition(locked, "reopen", error=InvalidState)
         reply = TicketReply.objects.create(ticket=locked, author=author, message=message, is_internal=is_internal)
         locked.save()  # touches updated_at: the ticket's last activity
         return reply
