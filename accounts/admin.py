@@ -18,6 +18,7 @@ from accounts.admin_base import (
     StudioScopedMixin,
     action_confirmation_page,
     action_confirmed,
+    run_service,
 )
 from accounts.models import AuditEntry, Customer, Partner, PartnerApplication, StaffProfile, User
 
@@ -125,11 +126,13 @@ class CustomerAdmin(PlatformModelAdmin):
 
     @admin.action(description="Unarchive", permissions=["change"])
     def unarchive_customers(self, request, queryset):
-        for customer in queryset:
-            try:
-                services.unarchive_customer(customer=customer, actor=request.user)
-            except services.AccountsError as exc:
-                self.message_user(request, f"{customer}: {exc.message} ({exc.code})", messages.ERROR)
+        run_service(
+            self,
+            request,
+            queryset,
+            lambda customer: services.unarchive_customer(customer=customer, actor=request.user),
+            "player(s) unarchived",
+        )
 
     @admin.action(description="Send a password-reset email", permissions=["change"])
     def send_password_reset(self, request, queryset):

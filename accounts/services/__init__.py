@@ -3,7 +3,6 @@
 Split by use case; everything is importable from `accounts.services`.
 """
 
-from accounts.errors import AccountsError
 from accounts.services.audit import record_audit
 from accounts.services.partners import clear_expired_oauth_tokens, create_partner, create_partner_application
 from accounts.services.players import (
@@ -31,7 +30,6 @@ from accounts.services.staff import (
 __all__ = [
     "ERASED_NICKNAME",
     "REFERRAL_ALPHABET",
-    "AccountsError",
     "archive_customer",
     "assign_staff_role",
     "clear_expired_oauth_tokens",

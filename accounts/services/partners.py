@@ -2,7 +2,7 @@
 
 from django.db import transaction
 
-from accounts.errors import AccountsError
+from accounts.errors import InvalidPartnerKind, InvalidScope, InvalidStudio
 
 
 @transaction.atomic
@@ -11,9 +11,9 @@ def create_partner(*, name: str, kind: str = "studio", studio=None, user=None, d
     from accounts.models import Partner, PartnerKind
 
     if kind not in PartnerKind.values:
-        raise AccountsError(f"Unknown partner kind {kind!r}.", code="invalid_partner_kind")
+        raise InvalidPartnerKind(f"Unknown partner kind {kind!r}.")
     if kind == PartnerKind.STUDIO and studio is None:
-        raise AccountsError("A studio partner needs a studio.", code="invalid_studio")
+        raise InvalidStudio("A studio partner needs a studio.")
     return Partner.objects.create(name=name, kind=kind, studio=studio, user=user, description=description)
 
 
@@ -38,9 +38,9 @@ def create_partner_application(
     allowed, default = set(allowed_scopes), set(default_scopes)
     unknown = (allowed | default) - set(settings.OAUTH2_SCOPES)
     if unknown:
-        raise AccountsError(f"Unknown scopes: {', '.join(sorted(unknown))}.", code="invalid_scope")
+        raise InvalidScope(f"Unknown scopes: {', '.join(sorted(unknown))}.")
     if not default <= allowed:
-        raise AccountsError("Default scopes must be among the allowed scopes.", code="invalid_scope")
+        raise InvalidScope("Default scopes must be among the allowed scopes.")
     application = PartnerApplication(
         partner=partner,
         name=name,

@@ -6,7 +6,7 @@ from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 
-from accounts.errors import AccountsError
+from accounts.errors import InvalidRole, InvalidStudio
 from accounts.models import StaffProfile, StaffRole, User
 from nodebyte_platform.roles import ROLES, group_name
 
@@ -89,9 +89,9 @@ def assign_staff_role(*, profile: StaffProfile) -> StaffProfile:
 def create_staff(*, username: str, email: str, role: str, studio=None, password: str | None = None) -> StaffProfile:
     """A new staff member with its role's Group (studio role needs `studio`)."""
     if role not in StaffRole.values:
-        raise AccountsError(f"Unknown role {role!r}.", code="invalid_role")
+        raise InvalidRole(f"Unknown role {role!r}.")
     if (role == StaffRole.STUDIO) != (studio is not None):
-        raise AccountsError("A studio user needs a studio; other roles have none.", code="invalid_studio")
+        raise InvalidStudio("A studio user needs a studio; other roles have none.")
     user = User(username=username, email=email, is_staff=True)
     if password:
         user.set_password(password)
