@@ -13,11 +13,6 @@ from tests.factories.billing import InvoiceFactory, PaymentFactory, WithdrawalFa
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def staff_client(client):
     client.force_login(SuperUserFactory())
