@@ -13,6 +13,10 @@ class InvalidAmount(LedgerError):
     code = "invalid_amount"
 
 
+class UnknownAsset(LedgerError):
+    code = "unknown_asset"
+
+
 class InsufficientFunds(LedgerError):
     code = "insufficient_funds"
     http_status = 409
