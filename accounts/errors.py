@@ -37,3 +37,15 @@ class CustomerErased(AccountsError):
 
     code = "customer_erased"
     http_status = 409
+
+
+class EmailTaken(AccountsError):
+    """Another account uses this address (addresses are unique, whatever their case)."""
+
+    code = "email_taken"
+    http_status = 409
+
+
+class UsernameTaken(AccountsError):
+    code = "username_taken"
+    http_status = 409

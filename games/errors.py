@@ -33,6 +33,13 @@ class InvalidRequest(GameError):
     code = "validation_error"
 
 
+class NameTaken(GameError):
+    """A studio or game name, or a credit type or package name within its game, already in use."""
+
+    code = "name_taken"
+    http_status = 409
+
+
 class InvalidPayout(GameError):
     """A win above the maximum payout the bet declared when it was placed."""
 
