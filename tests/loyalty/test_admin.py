@@ -1,15 +1,50 @@
-"""The loyalty admin: tiers and rules saved through loyalty.services, computed records read-only."""
+"""The loyalty admin: blocking freezes money, so only a role that may change profiles can; tiers and
+rules are saved through loyalty.services; computed records are read-only."""
 
 import pytest
 from django.urls import reverse
 
 from accounts.models import StaffRole
+from ledger.selectors import freeze_reason
 from loyalty.models import AbuseSignal, RewardRule, Tier
+from loyalty.services import BLOCK_FREEZE_REASON
 from tests.admin_forms import form_data, form_errors
 from tests.factories.accounts import staff_user
-from tests.factories.loyalty import AbuseSignalFactory, RewardRuleFactory
+from tests.factories.loyalty import AbuseSignalFactory, PlayerProfileFactory, RewardRuleFactory
 
 pytestmark = pytest.mark.django_db
+CHANGELIST = "admin:loyalty_playerprofile_changelist"
+
+
+def _run(client, action, profile):
+    return client.post(reverse(CHANGELIST), {"action": action, "_selected_action": [profile.pk]}, follow=True)
+
+
+def test_admin_blocks_and_unblocks_a_player_and_their_wallets(client):
+    profile = PlayerProfileFactory()
+    client.force_login(staff_user("admin"))
+    _run(client, "block_players", profile)
+    profile.refresh_from_db()
+    assert profile.is_blocked
+    assert freeze_reason(user=profile.customer.user) == BLOCK_FREEZE_REASON
+
+    _run(client, "unblock_players", profile)
+    profile.refresh_from_db()
+    assert not profile.is_blocked
+    assert freeze_reason(user=profile.customer.user) is None
+
+
+@pytest.mark.parametrize("role", ["support", "accounting"])
+def test_view_only_roles_are_not_offered_the_block_action(client, role):
+    profile = PlayerProfileFactory()
+    client.force_login(staff_user(role))
+    response = client.get(reverse(CHANGELIST))
+    assert response.status_code == 200
+    assert "block_players" not in response.context["cl"].model_admin.get_actions(response.wsgi_request)
+    _run(client, "block_players", profile)
+    profile.refresh_from_db()
+    assert not profile.is_blocked
+    assert freeze_reason(user=profile.customer.user) is None
 
 
 def change_url(model, obj):
