@@ -155,7 +155,7 @@ class CustomerAdmin(PlatformModelAdmin):
         return request.user.has_perm("accounts.erase_customer")
 
     def save_model(self, request, obj, form, change):
-        """A new player through register_customer (referral code, COIN wallet, loyalty profile);
+        """A new player through register_customer (a referral code; the ledger opens its COIN wallet);
         edits through update_customer (an erased player stays erased, inviter and panel-id rules)."""
         data = form.cleaned_data
         profile = {

@@ -76,12 +76,8 @@ def superuser_request(db):
     return request
 
 
-@pytest.mark.django_db
-@pytest.mark.parametrize(("model", "model_admin"), ADMINS, ids=[label(m) for m, _ in ADMINS])
-def test_every_admin_save_calls_a_service_or_says_why_not(superuser_request, model, model_admin):
-    assert isinstance(model_admin, PlatformModelAdmin), f"{type(model_admin).__name__} is not on the shared base"
-    request = superuser_request
-    obj = make_object(model)
+def save_problems(model_admin, request, obj) -> list[str]:
+    """What this admin would write with Django's default save, on its add form and obj's change form."""
     problems = []
     for page, instance in (("add", None), ("change", obj)):
         fields = main_form_fields(model_admin, request, instance)
@@ -91,4 +87,44 @@ def test_every_admin_save_calls_a_service_or_says_why_not(superuser_request, mod
             writes = inline_writes(inline, request, instance)
             if writes and not defined_in_project(type(model_admin), "save_formset") and not has_reason(inline):
                 problems.append(f"{page} form's {type(inline).__name__} writes {writes} with Django's default save")
+    return problems
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("model", "model_admin"), ADMINS, ids=[label(m) for m, _ in ADMINS])
+def test_every_admin_save_calls_a_service_or_says_why_not(superuser_request, model, model_admin):
+    assert isinstance(model_admin, PlatformModelAdmin), f"{type(model_admin).__name__} is not on the shared base"
+    problems = save_problems(model_admin, superuser_request, make_object(model))
     assert not problems, f"{type(model_admin).__name__} ({label(model)}): " + "; ".join(problems)
+
+
+def test_the_inspection_finds_an_admin_or_inline_that_saves_by_hand(superuser_request):
+    from django.contrib import admin
+
+    from accounts.admin_base import PlatformTabularInline
+    from games.models import Game, Package, Studio
+
+    class PackageRows(PlatformTabularInline):
+        model = Package
+        fields = ("label",)
+
+    class HandSavedGameAdmin(PlatformModelAdmin):
+        fields = ("name", "description")
+        inlines = (PackageRows,)
+
+    class ExplainedStudioAdmin(PlatformModelAdmin):
+        plain_save = "Reference rows of this test, with no rule behind their names."
+
+    site = admin.AdminSite(name="inspection_test")
+    site.register(Game, HandSavedGameAdmin)
+    site.register(Studio, ExplainedStudioAdmin)
+    package = make_object(Package)
+
+    problems = save_problems(site._registry[Game], superuser_request, package.game)
+    assert problems == [
+        "add form edits ['name', 'description'] with Django's default save",
+        "add form's PackageRows writes ['label'] with Django's default save",
+        "change form edits ['name', 'description'] with Django's default save",
+        "change form's PackageRows writes ['label', 'delete'] with Django's default save",
+    ]
+    assert save_problems(site._registry[Studio], superuser_request, package.game.studio) == []
