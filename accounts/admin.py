@@ -262,13 +262,18 @@ class PartnerAdmin(PlatformModelAdmin):
     raw_id_fields = ("studio",)
     date_hierarchy = "created_at"
 
+    def get_readonly_fields(self, request, obj=None):
+        readonly = super().get_readonly_fields(request, obj)
+        # A partner's clients act on its studio's games: it never moves to another studio.
+        return (*readonly, "studio") if obj is not None and obj.studio_id else readonly
+
     def save_model(self, request, obj, form, change):
-        """Through accounts.services: a studio partner is bound to its studio, choices are checked."""
+        """Through accounts.services: a studio partner is bound to its studio for good, choices are checked."""
         data = form.cleaned_data
         values = {
             "name": data["name"],
             "kind": data["kind"],
-            "studio": data["studio"],
+            "studio": data.get("studio", obj.studio),
             "user": data["user"],
             "type": data["type"],
             "description": data["description"],

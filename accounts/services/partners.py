@@ -1,6 +1,7 @@
 """Partners, their OAuth2 applications and token upkeep.
 
-Rules: a studio partner is bound to its studio; an application's scopes are all known to the
+Rules: a studio partner is bound to its studio for good (its clients act on that studio's games,
+so moving it would hand them another studio's); an application's scopes are all known to the
 platform and its default scopes lie within its allowed ones (the ceiling no token passes); a
 client-credentials client is confidential (RFC 6749, 4.4); narrowing the ceiling revokes the
 tokens that hold a scope it no longer allows, so "a token never carries a scope outside it" stays
@@ -62,6 +63,10 @@ def update_partner(
     *, partner: Partner, name: str, kind: str, studio, user, type: str, description: str, status: str
 ) -> Partner:
     locked = Partner.objects.select_for_update().get(pk=partner.pk)
+    if locked.studio_id is not None and getattr(studio, "pk", None) != locked.studio_id:
+        raise InvalidStudio(
+            "A partner stays with its studio: its clients act on that studio's games.", details={"field": "studio"}
+        )
     save_changes(
         locked,
         **_partner_values(

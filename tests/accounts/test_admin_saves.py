@@ -216,3 +216,30 @@ def test_an_address_is_unique_whatever_its_case_in_every_door():
             is_staff=False,
             is_superuser=False,
         )
+
+
+def test_a_partner_never_moves_to_another_studio(admin_client):
+    from accounts.errors import InvalidStudio
+    from accounts.models import Partner
+    from accounts.services import update_partner
+    from tests.factories.games import StudioFactory
+
+    partner = PartnerApplicationFactory().partner
+    own_studio_id, elsewhere = partner.studio_id, StudioFactory()
+    url = admin_url(Partner, "change", partner.pk)
+    data = {**form_data(admin_client, url, Partner), "studio": elsewhere.pk, "status": "suspended"}
+
+    assert admin_client.post(url, data).status_code == 302
+    stored = Partner.objects.get(pk=partner.pk)
+    assert stored.studio_id == own_studio_id != elsewhere.pk and stored.status == "suspended"
+    with pytest.raises(InvalidStudio):
+        update_partner(
+            partner=stored,
+            name=stored.name,
+            kind=stored.kind,
+            studio=elsewhere,
+            user=None,
+            type="",
+            description="",
+            status="active",
+        )

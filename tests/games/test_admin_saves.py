@@ -127,3 +127,14 @@ def test_an_integration_url_must_be_https(client):
     ]
     integration.refresh_from_db()
     assert integration.url.startswith("https://") and integration.api_key == "kept-key"
+
+
+def test_a_studio_is_renamed_through_its_service(client, package):
+    from games.models import Studio
+
+    studio = package.game.studio
+    client.force_login(staff_user(StaffRole.ADMIN))
+    url = change_url(Studio, studio)
+
+    assert client.post(url, {**form_data(client, url, Studio), "name": "  Pixel Forge  "}).status_code == 302
+    assert Studio.objects.get(pk=studio.pk).name == "Pixel Forge"
