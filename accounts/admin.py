@@ -14,10 +14,13 @@ from accounts import services
 from accounts.admin_base import (
     AuditedAdminMixin,
     PlatformModelAdmin,
+    ReadOnlyAdmin,
     SaveOnlyWhatCanChangeMixin,
     StudioScopedMixin,
     action_confirmation_page,
     action_confirmed,
+    run_service,
+    show_saved,
 )
 from accounts.models import AuditEntry, Customer, Partner, PartnerApplication, StaffProfile, User
 
@@ -55,6 +58,9 @@ audit_third_party_admins()
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin, PlatformModelAdmin):
+    """Accounts are created and edited through accounts.services.create_user / update_user (unique
+    usernames and addresses, a changed address unverified, roles through the staff profile)."""
+
     form = UserChangeForm
     add_form = UserCreationForm
     change_password_form = AdminPasswordChangeForm
@@ -63,6 +69,37 @@ class UserAdmin(DjangoUserAdmin, PlatformModelAdmin):
     search_fields = ("username", "email")
     date_hierarchy = "date_joined"
     ordering = ("-date_joined",)
+    readonly_fields = ("last_login", "date_joined")
+    add_fieldsets = (
+        (None, {"classes": ("wide",), "fields": ("username", "email", "usable_password", "password1", "password2")}),
+    )
+
+    def save_model(self, request, obj, form, change):
+        """Through accounts.services; groups and permissions are set there too (see save_related)."""
+        data = form.cleaned_data
+        if change:
+            saved = services.update_user(
+                user=obj,
+                actor=request.user,
+                username=data["username"],
+                email=data["email"],
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                is_active=data["is_active"],
+                is_staff=data["is_staff"],
+                is_superuser=data["is_superuser"],
+                groups=data["groups"],
+                user_permissions=data["user_permissions"],
+            )
+        else:
+            password = data.get("password1") if data.get("usable_password", "true") != "false" else None
+            saved = services.create_user(username=data["username"], email=data["email"], password=password)
+        show_saved(obj, saved)
+
+    def save_related(self, request, form, formsets, change):
+        """update_user has set the groups and permissions: only inline rows remain (there are none)."""
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
 
 
 @admin.register(Customer)
@@ -117,6 +154,26 @@ class CustomerAdmin(PlatformModelAdmin):
     def has_erase_permission(self, request, obj=None):
         return request.user.has_perm("accounts.erase_customer")
 
+    def save_model(self, request, obj, form, change):
+        """A new player through register_customer (a referral code; the ledger opens its COIN wallet);
+        edits through update_customer (an erased player stays erased, inviter and panel-id rules)."""
+        data = form.cleaned_data
+        profile = {
+            "full_name": data["full_name"],
+            "gender": data["gender"],
+            "avatar": obj.avatar,
+            "vip": data["vip"],
+            "inviter": data["inviter"],
+            "onboarding_completed": data["onboarding_completed"],
+            "pterodactyl_id": data["pterodactyl_id"],
+            "virtfusion_id": data["virtfusion_id"],
+        }
+        if change:
+            saved = services.update_customer(customer=obj, nickname=data["nickname"], **profile)
+        else:
+            saved = services.register_customer(user=data["user"], nickname=data["nickname"], **profile)
+        show_saved(obj, saved)
+
     @admin.action(description="Archive: block login and money moves", permissions=["change"])
     def archive_customers(self, request, queryset):
         for customer in queryset:
@@ -125,11 +182,13 @@ class CustomerAdmin(PlatformModelAdmin):
 
     @admin.action(description="Unarchive", permissions=["change"])
     def unarchive_customers(self, request, queryset):
-        for customer in queryset:
-            try:
-                services.unarchive_customer(customer=customer, actor=request.user)
-            except services.AccountsError as exc:
-                self.message_user(request, f"{customer}: {exc.message} ({exc.code})", messages.ERROR)
+        run_service(
+            self,
+            request,
+            queryset,
+            lambda customer: services.unarchive_customer(customer=customer, actor=request.user),
+            "player(s) unarchived",
+        )
 
     @admin.action(description="Send a password-reset email", permissions=["change"])
     def send_password_reset(self, request, queryset):
@@ -174,9 +233,18 @@ class StaffProfileAdmin(PlatformModelAdmin):
     date_hierarchy = "created_at"
     actions = ("resync_role_groups",)
 
+    def get_readonly_fields(self, request, obj=None):
+        readonly = super().get_readonly_fields(request, obj)
+        # A profile belongs to its user for good; a new role is a change of this profile.
+        return (*readonly, "user") if obj is not None else readonly
+
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        services.assign_staff_role(profile=obj)
+        """One call of set_staff_role: the profile, the role Group and `is_staff` change together."""
+        data = form.cleaned_data
+        saved = services.set_staff_role(
+            user=obj.user, role=data["role"], studio=data["studio"], is_archived=data["is_archived"]
+        )
+        show_saved(obj, saved)
 
     @admin.action(description="Put users in their role's group again", permissions=["change"])
     def resync_role_groups(self, request, queryset):
@@ -193,6 +261,26 @@ class PartnerAdmin(PlatformModelAdmin):
     autocomplete_fields = ("user",)
     raw_id_fields = ("studio",)
     date_hierarchy = "created_at"
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = super().get_readonly_fields(request, obj)
+        # A partner's clients act on its studio's games: it never moves to another studio.
+        return (*readonly, "studio") if obj is not None and obj.studio_id else readonly
+
+    def save_model(self, request, obj, form, change):
+        """Through accounts.services: a studio partner is bound to its studio for good, choices are checked."""
+        data = form.cleaned_data
+        values = {
+            "name": data["name"],
+            "kind": data["kind"],
+            "studio": data.get("studio", obj.studio),
+            "user": data["user"],
+            "type": data["type"],
+            "description": data["description"],
+            "status": data["status"],
+        }
+        saved = services.update_partner(partner=obj, **values) if change else services.create_partner(**values)
+        show_saved(obj, saved)
 
 
 # django-oauth-toolkit registers a plain admin for the application model; ours replaces it.
@@ -229,21 +317,37 @@ class PartnerApplicationAdmin(PlatformModelAdmin):
         # The stored secret is a hash: shown once on creation by the form's initial value.
         return (*readonly, "client_id", "client_secret") if obj is not None else readonly
 
+    def save_model(self, request, obj, form, change):
+        """Through accounts.services: known scopes only, defaults within the ceiling, confidential
+        client-credentials clients; narrowing the ceiling revokes tokens beyond it."""
+        data = form.cleaned_data
+        values = {
+            "name": data["name"],
+            "partner": data["partner"],
+            "user": data["user"],
+            "client_type": data["client_type"],
+            "grant_type": data["authorization_grant_type"],
+            "redirect_uris": data["redirect_uris"],
+            "post_logout_redirect_uris": data["post_logout_redirect_uris"],
+            "allowed_origins": data["allowed_origins"],
+            "allowed_scopes": data["allowed_scopes"],
+            "default_scopes": data["default_scopes"],
+            "skip_authorization": data["skip_authorization"],
+        }
+        if change:
+            saved = services.update_partner_application(application=obj, **values)
+        else:
+            saved = services.create_partner_application(
+                client_id=data["client_id"], client_secret=data["client_secret"], **values
+            )
+        show_saved(obj, saved)
+
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(PlatformModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "actor", "action", "content_type", "object_repr")
     list_filter = ("action", "content_type")
     search_fields = ("object_repr", "actor__username", "=object_id")
     list_select_related = ("actor", "content_type")
     date_hierarchy = "created_at"
     readonly_fields = ("created_at", "actor", "action", "content_type", "object_id", "object_repr", "before", "after")
-
-    def has_add_permission(self, request, *args, **kwargs):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

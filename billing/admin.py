@@ -6,16 +6,18 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 from unfold.widgets import UnfoldAdminTextareaWidget
 
 from accounts.admin_base import (
     CUSTOMER_SEARCH,
+    PlatformHistoryAdmin,
     PlatformModelAdmin,
     PlatformTabularInline,
+    ReadOnlyAdmin,
     action_confirmation_page,
     action_confirmed,
     run_service,
+    show_saved,
 )
 from billing import services
 from billing.models import (
@@ -29,22 +31,28 @@ from billing.models import (
     WithdrawalStatus,
 )
 
-
-class ServiceOnlyAdmin(PlatformModelAdmin):
-    """Records created and moved by services: no add, no delete, every field read-only."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.concrete_fields]
+PRODUCT_FIELDS = (
+    "name",
+    "slug",
+    "description",
+    "product_type",
+    "nest",
+    "egg",
+    "currency",
+    "price",
+    "setup_fee",
+    "billing_cycle",
+    "memory",
+    "disk",
+    "cpu",
+    "databases_limit",
+    "backups_limit",
+    "is_active",
+)
 
 
 @admin.register(Product)
-class ProductAdmin(SimpleHistoryAdmin, PlatformModelAdmin):
+class ProductAdmin(PlatformHistoryAdmin):
     list_display = ("name", "product_type", "price", "currency", "billing_cycle", "is_active")
     list_filter = ("is_active", "product_type", "billing_cycle")
     search_fields = ("name", "slug", "description")
@@ -52,10 +60,21 @@ class ProductAdmin(SimpleHistoryAdmin, PlatformModelAdmin):
     raw_id_fields = ("nest", "egg", "currency")
     prepopulated_fields = {"slug": ("name",)}
     date_hierarchy = "created_at"
+    fields = PRODUCT_FIELDS
+
+    def save_model(self, request, obj, form, change):
+        """Through billing.services: prices in the currency's places, a currency customers pay in,
+        an egg of the product's nest, a unique slug."""
+        values = {name: form.cleaned_data[name] for name in PRODUCT_FIELDS}
+        saved = services.update_product(product=obj, **values) if change else services.create_product(**values)
+        show_saved(obj, saved)
 
 
 @admin.register(Subscription)
-class SubscriptionAdmin(PlatformModelAdmin):
+class SubscriptionAdmin(ReadOnlyAdmin):
+    """What each server is billed as, read-only: a subscription is created when a server is ordered,
+    and its status and next due date move only through the billing services of the renewals issue."""
+
     list_display = ("server", "product", "price", "billing_cycle", "status", "next_due_at")
     list_filter = ("status", "billing_cycle")
     search_fields = ("server__name", "product__name", "server__customer__user__username")
@@ -64,10 +83,6 @@ class SubscriptionAdmin(PlatformModelAdmin):
     autocomplete_fields = ("product",)
     money_fields = ("price",)
     date_hierarchy = "next_due_at"
-
-    def has_add_permission(self, request):
-        # A subscription is created when a server is ordered.
-        return False
 
 
 class InvoiceItemInline(PlatformTabularInline):
@@ -81,7 +96,7 @@ class InvoiceItemInline(PlatformTabularInline):
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(ServiceOnlyAdmin):
+class InvoiceAdmin(ReadOnlyAdmin):
     list_display = ("number", "customer", "total", "currency", "status", "due_at", "paid_at")
     list_filter = ("status", "currency")
     search_fields = ("number", "=public_id", *CUSTOMER_SEARCH)
@@ -92,13 +107,13 @@ class InvoiceAdmin(ServiceOnlyAdmin):
     inlines = (InvoiceItemInline,)
     actions = ("mark_overdue", "cancel_invoices")
 
-    @admin.action(description="Mark selected invoices overdue")
+    @admin.action(description="Mark selected invoices overdue", permissions=["operate"])
     def mark_overdue(self, request, queryset):
         run_service(
             self, request, queryset, lambda i: services.mark_invoice_overdue(invoice=i), "invoices marked overdue"
         )
 
-    @admin.action(description="Cancel selected invoices")
+    @admin.action(description="Cancel selected invoices", permissions=["operate"])
     def cancel_invoices(self, request, queryset):
         run_service(
             self,
@@ -110,7 +125,7 @@ class InvoiceAdmin(ServiceOnlyAdmin):
 
 
 @admin.register(Payment)
-class PaymentAdmin(ServiceOnlyAdmin):
+class PaymentAdmin(ReadOnlyAdmin):
     list_display = ("public_id", "customer", "type", "amount", "currency", "status", "payment_method", "created_at")
     list_filter = ("status", "type", "payment_method", "gateway")
     search_fields = ("=public_id", "gateway_reference", "invoice__number", *CUSTOMER_SEARCH)
@@ -120,7 +135,7 @@ class PaymentAdmin(ServiceOnlyAdmin):
     money_fields = ("amount",)
     actions = ("complete_payments", "fail_payments", "cancel_payments")
 
-    @admin.action(description="Complete selected payments (posts the ledger transfer)")
+    @admin.action(description="Complete selected payments (posts the ledger transfer)", permissions=["operate"])
     def complete_payments(self, request, queryset):
         run_service(
             self,
@@ -130,7 +145,7 @@ class PaymentAdmin(ServiceOnlyAdmin):
             "payments completed",
         )
 
-    @admin.action(description="Mark selected payments failed")
+    @admin.action(description="Mark selected payments failed", permissions=["operate"])
     def fail_payments(self, request, queryset):
         run_service(
             self,
@@ -140,7 +155,7 @@ class PaymentAdmin(ServiceOnlyAdmin):
             "payments failed",
         )
 
-    @admin.action(description="Cancel selected payments")
+    @admin.action(description="Cancel selected payments", permissions=["operate"])
     def cancel_payments(self, request, queryset):
         run_service(self, request, queryset, lambda p: services.cancel_payment(payment=p), "payments cancelled")
 
@@ -151,12 +166,12 @@ class WithdrawalFailureForm(forms.Form):
         max_length=255,
         strip=True,
         widget=UnfoldAdminTextareaWidget(attrs={"rows": 3}),
-        help_text='Kept on each withdrawal and shown to the player, e.g. "Bank rejected the IBAN".',
+        help_text='Kept on each withdrawal as its failure reason, e.g. "Bank rejected the IBAN".',
     )
 
 
 @admin.register(Withdrawal)
-class WithdrawalAdmin(ServiceOnlyAdmin):
+class WithdrawalAdmin(ReadOnlyAdmin):
     list_display = ("public_id", "customer", "amount", "currency", "method", "status", "created_at")
     list_filter = ("status", "method", "currency")
     search_fields = ("=public_id", *CUSTOMER_SEARCH)
@@ -166,7 +181,7 @@ class WithdrawalAdmin(ServiceOnlyAdmin):
     money_fields = ("amount",)
     actions = ("start_processing", "complete_withdrawals", "fail_withdrawals", "cancel_withdrawals")
 
-    @admin.action(description="Start processing selected withdrawals")
+    @admin.action(description="Start processing selected withdrawals", permissions=["operate"])
     def start_processing(self, request, queryset):
         run_service(
             self,
@@ -189,7 +204,7 @@ class WithdrawalAdmin(ServiceOnlyAdmin):
             for w in withdrawals
         ]
 
-    @admin.action(description="Complete selected withdrawals (paid out by the gateway)")
+    @admin.action(description="Complete selected withdrawals (paid out by the gateway)", permissions=["operate"])
     def complete_withdrawals(self, request, queryset):
         """Money leaves the platform: a page lists what goes out to whom before the service runs."""
         withdrawals = list(queryset.select_related("customer__user", "currency"))
@@ -225,9 +240,9 @@ class WithdrawalAdmin(ServiceOnlyAdmin):
         )
         return None
 
-    @admin.action(description="Fail selected withdrawals (releases the held amount)")
+    @admin.action(description="Fail selected withdrawals (releases the held amount)", permissions=["operate"])
     def fail_withdrawals(self, request, queryset):
-        """Asks why first: the reason is kept on the withdrawal and shown to the player."""
+        """Asks why first: the reason is kept on each withdrawal (`failure_reason`)."""
         withdrawals = list(queryset.select_related("customer__user", "currency"))
         form = WithdrawalFailureForm(request.POST if action_confirmed(request) else None)
         if not form.is_valid():
@@ -253,7 +268,7 @@ class WithdrawalAdmin(ServiceOnlyAdmin):
         )
         return None
 
-    @admin.action(description="Cancel selected withdrawals (releases the held amount)")
+    @admin.action(description="Cancel selected withdrawals (releases the held amount)", permissions=["operate"])
     def cancel_withdrawals(self, request, queryset):
         run_service(
             self,
@@ -276,5 +291,18 @@ class AutoTopUpAdmin(PlatformModelAdmin):
     date_hierarchy = "created_at"
 
     def has_add_permission(self, request):
-        # Players set their own auto top-up in the portal.
+        # A player's own setting: staff switch an existing one off or back on.
         return False
+
+    def save_model(self, request, obj, form, change):
+        """Through billing.services.configure_auto_topup, which checks the amounts against the currency."""
+        stored = type(obj).objects.get(pk=obj.pk)
+        saved = services.configure_auto_topup(
+            customer=stored.customer,
+            currency=stored.currency,
+            enabled=form.cleaned_data["enabled"],
+            threshold=stored.threshold,
+            amount=stored.amount,
+            payment_method_id=stored.payment_method_id,
+        )
+        show_saved(obj, saved)

@@ -355,7 +355,8 @@ class Withdrawal(models.Model):
 
 
 class AutoTopUp(models.Model):
-    """Seed 003 auto_topup_settings: refill the customer's wallet below a threshold."""
+    """Seed 003 auto_topup_settings: a player's wish to refill a wallet that falls below a threshold
+    (the job that acts on it comes with the auto top-up issue)."""
 
     customer = models.OneToOneField("accounts.Customer", on_delete=models.CASCADE, related_name="auto_topup")
     currency = models.ForeignKey("ledger.Asset", on_delete=models.PROTECT, related_name="+")

@@ -1,6 +1,7 @@
 """Domain errors of the games app; like ledger errors, each carries a stable `code` and `http_status`."""
 
 from ledger.errors import LedgerError
+from nodebyte_platform import errors as platform_errors
 
 
 class GameError(LedgerError):
@@ -19,9 +20,8 @@ class NotAllowed(GameError):
     http_status = 403
 
 
-class InvalidState(GameError):
-    code = "invalid_state"
-    http_status = 409
+class InvalidState(platform_errors.InvalidState, GameError):
+    """The session, bet or game is not in a state that allows this action."""
 
 
 class AlreadySettled(GameError):
@@ -31,6 +31,13 @@ class AlreadySettled(GameError):
 
 class InvalidRequest(GameError):
     code = "validation_error"
+
+
+class NameTaken(GameError):
+    """A studio or game name, or a credit type or package name within its game, already in use."""
+
+    code = "name_taken"
+    http_status = 409
 
 
 class InvalidPayout(GameError):

@@ -14,7 +14,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from unfold.decorators import action, display
 
-from accounts.admin_base import LargeTablePaginator, PlatformModelAdmin, PlatformTabularInline
+from accounts.admin_base import LargeTablePaginator, PlatformTabularInline, ReadOnlyAdmin
 from ledger import selectors, services
 from ledger.errors import LedgerError
 from ledger.models import (
@@ -29,19 +29,6 @@ from ledger.models import (
     TransferKind,
     Wallet,
 )
-
-
-class ReadOnlyAdmin(PlatformModelAdmin):
-    """Rows written only by services: viewable, never added, changed or deleted here."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 def _form_page(admin_obj, request, *, title, form, summary=(), submit, obj=None):

@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_delete, post_migrate, post_save
 
 
 def _ensure_base_assets(sender, using="default", **kwargs):
@@ -22,5 +22,12 @@ class LedgerConfig(AppConfig):
         # A test flush (TransactionTestCase) empties every table, data migrations' rows included:
         # recreating the base assets on post_migrate keeps COIN & co. there for the next test.
         post_migrate.connect(_ensure_base_assets, sender=self, dispatch_uid="ledger.ensure_base_assets")
+        # ledger.selectors.asset keeps base assets per process: never past a flush or a change of one.
+        from ledger.models import Asset
+        from ledger.selectors import forget_assets
+
+        post_migrate.connect(forget_assets, dispatch_uid="ledger.forget_assets")
+        post_save.connect(forget_assets, sender=Asset, dispatch_uid="ledger.forget_assets_on_save")
+        post_delete.connect(forget_assets, sender=Asset, dispatch_uid="ledger.forget_assets_on_delete")
         # Reactions to the events of accounts (a new player's COIN wallet).
         from ledger import reactions  # noqa: F401

@@ -1,5 +1,6 @@
 """Domain errors of the ledger. Each carries a stable `code` that the API and admin show."""
 
+from nodebyte_platform import errors as platform_errors
 from nodebyte_platform.errors import DomainError
 
 
@@ -10,6 +11,10 @@ class LedgerError(DomainError):
 
 class InvalidAmount(LedgerError):
     code = "invalid_amount"
+
+
+class UnknownAsset(LedgerError):
+    code = "unknown_asset"
 
 
 class InsufficientFunds(LedgerError):
@@ -54,6 +59,5 @@ class SelfApproval(LedgerError):
     http_status = 403
 
 
-class InvalidState(LedgerError):
-    code = "invalid_state"
-    http_status = 409
+class InvalidState(platform_errors.InvalidState, LedgerError):
+    """An adjustment or finding is not in a state that allows this action (already decided, resolved)."""

@@ -4,7 +4,9 @@ from decimal import Decimal
 
 from django.db.models import F, QuerySet
 
+from ledger.errors import UnknownAsset
 from ledger.models import (
+    Asset,
     AssetKind,
     FrozenOwner,
     Posting,
@@ -14,6 +16,31 @@ from ledger.models import (
     Wallet,
     amount_sum,
 )
+
+# Base assets (coins, fiat, loyalty points) by code, read once per process. Their rows come from a
+# data migration and their code and precision never change, so sharing one instance is safe.
+# A test flush recreates them under new ids: post_migrate empties the cache, as does any save or
+# delete of an asset (LedgerConfig.ready). Credit assets, created with their credit type at run
+# time, are always read from the database, so a rolled-back one is never served from here.
+_base_assets: dict[str, Asset] = {}
+
+
+def asset(*, code: str) -> Asset:
+    """The asset with this code (`COIN`, `EUR`, `LP`, `CR-<id>`...); an unknown code is refused."""
+    found = _base_assets.get(code)
+    if found is not None:
+        return found
+    found = Asset.objects.filter(code=code).first()
+    if found is None:
+        raise UnknownAsset(f"There is no asset {code!r}.", details={"asset": code})
+    if found.kind != AssetKind.CREDIT:
+        _base_assets[code] = found
+    return found
+
+
+def forget_assets(**kwargs) -> None:
+    """Empty the per-process cache of `asset` (a signal receiver: takes and ignores its arguments)."""
+    _base_assets.clear()
 
 
 def wallet_balance(*, wallet: Wallet) -> Decimal:

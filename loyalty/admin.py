@@ -1,29 +1,17 @@
-"""Staff pages of the loyalty program. Computed rows (metrics, grants, signals) are read-only;
-every change goes through loyalty.services."""
+"""Staff pages of the loyalty program. Profiles, metrics, grants and abuse signals are read-only
+records whose actions call loyalty.services; tiers and reward rules are edited through it."""
 
-from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
+from django.contrib import admin, messages
 
-from accounts.admin_base import CUSTOMER_SEARCH, PlatformModelAdmin, run_service
+from accounts.admin_base import CUSTOMER_SEARCH, PlatformHistoryAdmin, ReadOnlyAdmin, run_service, show_saved
 from loyalty import services
 from loyalty.models import AbuseSignal, PlayerMetrics, PlayerProfile, RewardGrant, RewardRule, Tier
 
 
-class ReadOnlyAdminMixin:
-    """Rows written by jobs and services only: viewable, never added or edited by hand."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(PlayerProfile)
-class PlayerProfileAdmin(PlatformModelAdmin):
+class PlayerProfileAdmin(ReadOnlyAdmin):
+    """Profiles are made by loyalty.services.ensure_player_profile; staff block and unblock players here."""
+
     list_display = ("customer", "segment", "tier", "risk_score", "is_active", "is_blocked", "last_activity_at")
     list_filter = ("segment", "tier", "is_blocked", "is_active")
     search_fields = CUSTOMER_SEARCH
@@ -42,11 +30,7 @@ class PlayerProfileAdmin(PlatformModelAdmin):
     date_hierarchy = "created_at"
     actions = ("block_players", "unblock_players")
 
-    def has_add_permission(self, request):
-        # Profiles are created with the player and recomputed by the segmentation job.
-        return False
-
-    @admin.action(description="Block selected players (no rewards, wallets frozen)")
+    @admin.action(description="Block selected players (no rewards, wallets frozen)", permissions=["operate"])
     def block_players(self, request, queryset):
         run_service(
             self,
@@ -56,7 +40,7 @@ class PlayerProfileAdmin(PlatformModelAdmin):
             "players blocked",
         )
 
-    @admin.action(description="Unblock selected players")
+    @admin.action(description="Unblock selected players", permissions=["operate"])
     def unblock_players(self, request, queryset):
         run_service(
             self,
@@ -68,7 +52,7 @@ class PlayerProfileAdmin(PlatformModelAdmin):
 
 
 @admin.register(PlayerMetrics)
-class PlayerMetricsAdmin(ReadOnlyAdminMixin, PlatformModelAdmin):
+class PlayerMetricsAdmin(ReadOnlyAdmin):
     list_display = (
         "customer",
         "total_deposited",
@@ -87,23 +71,71 @@ class PlayerMetricsAdmin(ReadOnlyAdminMixin, PlatformModelAdmin):
 
 
 @admin.register(Tier)
-class TierAdmin(SimpleHistoryAdmin, PlatformModelAdmin):
+class TierAdmin(PlatformHistoryAdmin):
+    """The four tiers always exist (loyalty.tiers): staff move their LP ranges and benefits, never add
+    or delete one. A new range moves the neighbouring tier's bound with it (set_tier_range)."""
+
     list_display = ("tier_level", "lp_min", "lp_max")
     list_filter = ("tier_level",)
     search_fields = ("tier_level",)
+    readonly_fields = ("tier_level",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        """Through loyalty.services.set_tier_range; says which neighbouring tiers moved with it."""
+        data = form.cleaned_data
+        changed = services.set_tier_range(
+            tier=obj, lp_min=data["lp_min"], lp_max=data["lp_max"], benefits=data["benefits"]
+        )
+        show_saved(obj, changed[0])
+        for neighbour in changed[1:]:
+            upper = neighbour.lp_max if neighbour.lp_max is not None else "and up"
+            self.message_user(request, f"{neighbour} now runs from {neighbour.lp_min} to {upper} LP.", messages.WARNING)
 
 
 @admin.register(RewardRule)
-class RewardRuleAdmin(SimpleHistoryAdmin, PlatformModelAdmin):
+class RewardRuleAdmin(PlatformHistoryAdmin):
+    """Reward rules as data: conditions and the reward they describe, checked by loyalty.services.
+    Nothing evaluates them yet; the rule engine that issues their grants comes with its own issue."""
+
     list_display = ("rule_id", "name", "priority", "is_active", "updated_at")
     list_filter = ("is_active",)
     search_fields = ("rule_id", "name", "description")
     date_hierarchy = "created_at"
     readonly_fields = ("created_at", "updated_at")
 
+    def get_readonly_fields(self, request, obj=None):
+        readonly = super().get_readonly_fields(request, obj)
+        # Grants and ledger transfers name the rule by its rule_id.
+        return (*readonly, "rule_id") if obj is not None else readonly
+
+    def save_model(self, request, obj, form, change):
+        """Through loyalty.services: a known reward type, a formula that parses, amounts of 0 or more."""
+        data = form.cleaned_data
+        values = {
+            "name": data["name"],
+            "description": data["description"],
+            "priority": data["priority"],
+            "is_active": data["is_active"],
+            "conditions": data["conditions"],
+            "reward_config": data["reward_config"],
+        }
+        if change:
+            saved = services.update_reward_rule(rule=obj, **values)
+        else:
+            saved = services.create_reward_rule(rule_id=data["rule_id"], **values)
+        show_saved(obj, saved)
+
 
 @admin.register(RewardGrant)
-class RewardGrantAdmin(PlatformModelAdmin):
+class RewardGrantAdmin(ReadOnlyAdmin):
+    """Grants are issued by loyalty.services.issue_reward with their ledger transfer; staff cancel them."""
+
     list_display = (
         "public_id",
         "customer",
@@ -125,17 +157,7 @@ class RewardGrantAdmin(PlatformModelAdmin):
     money_fields = ("amount", "wagering_required", "wagering_completed", "max_bet")
     actions = ("cancel_grants",)
 
-    def has_add_permission(self, request):
-        # Grants are issued by rule evaluation, which also posts their ledger transfer.
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.concrete_fields]
-
-    @admin.action(description="Cancel selected rewards (claws back active ones)")
+    @admin.action(description="Cancel selected rewards (claws back active ones)", permissions=["operate"])
     def cancel_grants(self, request, queryset):
         run_service(
             self,
@@ -149,7 +171,9 @@ class RewardGrantAdmin(PlatformModelAdmin):
 
 
 @admin.register(AbuseSignal)
-class AbuseSignalAdmin(PlatformModelAdmin):
+class AbuseSignalAdmin(ReadOnlyAdmin):
+    """Signals are recorded by loyalty.services.record_abuse_signal; staff resolve them."""
+
     list_display = ("customer", "signal_type", "severity", "is_resolved", "detected_at", "resolved_by")
     list_filter = ("is_resolved", "severity", "signal_type")
     search_fields = ("signal_type", "description", *CUSTOMER_SEARCH)
@@ -159,11 +183,7 @@ class AbuseSignalAdmin(PlatformModelAdmin):
     readonly_fields = ("is_resolved", "resolved_at", "resolved_by", "detected_at")
     actions = ("resolve_signals",)
 
-    def has_add_permission(self, request):
-        # Signals come from detection jobs.
-        return False
-
-    @admin.action(description="Resolve selected signals")
+    @admin.action(description="Resolve selected signals", permissions=["operate"])
     def resolve_signals(self, request, queryset):
         run_service(
             self,

@@ -1,5 +1,6 @@
 """Domain errors of loyalty. Each carries a stable `code` that the API and admin show."""
 
+from nodebyte_platform import errors as platform_errors
 from nodebyte_platform.errors import DomainError
 
 
@@ -8,11 +9,8 @@ class LoyaltyError(DomainError):
     http_status = 400
 
 
-class InvalidState(LoyaltyError):
+class InvalidState(platform_errors.InvalidState, LoyaltyError):
     """The record is not in a state that allows this action (a grant already cancelled...)."""
-
-    code = "invalid_state"
-    http_status = 409
 
 
 class ValidationFailed(LoyaltyError):

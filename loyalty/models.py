@@ -102,7 +102,7 @@ class PlayerProfile(models.Model):
 
 
 class PlayerMetrics(models.Model):
-    """Seed 001 player_metrics, recomputed by a scheduled job from the ledger and sessions."""
+    """Seed 001 player_metrics. Nothing computes them yet: the metrics job comes with the loyalty engine."""
 
     customer = models.OneToOneField("accounts.Customer", on_delete=models.CASCADE, related_name="loyalty_metrics")
     total_deposited = models.DecimalField(**AMOUNT, default=0)
@@ -172,7 +172,7 @@ class RewardRule(models.Model):
     rule_id = models.SlugField(max_length=100, unique=True)
     name = models.CharField(max_length=255)
     description = models.CharField(max_length=500, blank=True)
-    priority = models.IntegerField(default=0, help_text="Higher is evaluated first.")
+    priority = models.IntegerField(default=0, help_text="Rules are listed highest first.")
     is_active = models.BooleanField(default=True)
     conditions = models.JSONField(default=dict, blank=True)
     reward_config = models.JSONField(default=dict)

@@ -1,4 +1,4 @@
-"""Writes of the loyalty app: profiles, abuse signals and reward grants.
+"""Writes of the loyalty app: profiles, abuse signals, reward grants, tiers and reward rules.
 
 Balances move only through the ledger; a grant's money is its `transfer`, and
 cancelling an active grant reverses that transfer in the same DB transaction.
@@ -8,9 +8,10 @@ from decimal import Decimal
 
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
-from django_fsm import TransitionNotAllowed
+from simpleeval import SimpleEval
 
-from ledger.models import Asset, SystemWallet, TransferKind
+from ledger import selectors as ledger_selectors
+from ledger.models import SystemWallet, TransferKind
 from ledger.selectors import freeze_reason
 from ledger.services import (
     Leg,
@@ -30,7 +31,11 @@ from loyalty.models import (
     RewardRule,
     RewardStatus,
     RewardType,
+    Tier,
+    TierLevel,
 )
+from nodebyte_platform.fsm import transition
+from nodebyte_platform.updates import save_changes
 
 
 def resolve_abuse_signal(*, signal: AbuseSignal, resolved_by, note: str = "") -> AbuseSignal:
@@ -70,10 +75,7 @@ def cancel_reward_grant(*, grant: RewardGrant, reason: str, cancelled_by=None) -
                 created_by=cancelled_by,
                 initiator=f"user:{cancelled_by.pk}" if cancelled_by else "system:loyalty",
             )
-        try:
-            locked.cancel()
-        except TransitionNotAllowed as exc:  # pragma: no cover - guarded by the status check above
-            raise InvalidState(str(exc))
+        transition(locked, "cancel", error=InvalidState)
         locked.metadata = {**locked.metadata, "cancel_reason": reason}
         locked.save()
         return locked
@@ -84,8 +86,8 @@ BLOCK_FREEZE_REASON = "Player blocked in loyalty"
 
 
 def set_player_blocked(*, profile: PlayerProfile, blocked: bool, by=None) -> PlayerProfile:
-    """Block or unblock a player: rule evaluation skips blocked players, and their wallets move
-    no money (a ledger freeze, `ledger.services.set_wallets_frozen`).
+    """Block or unblock a player: a blocked player's wallets move no money, rewards included (a
+    ledger freeze, `ledger.services.set_wallets_frozen`).
 
     A freeze placed for another reason (a fraud hold by support) is neither overwritten by a
     block nor lifted by an unblock.
@@ -150,7 +152,7 @@ def issue_reward(
     """
     if reward_type not in RewardType.values or currency_type not in CurrencyType.values:
         raise ValidationFailed("Unknown reward type or currency.")
-    asset = Asset.objects.get(code=currency_type)
+    asset = ledger_selectors.asset(code=currency_type)
     amount = to_amount(amount, asset=asset)
     wagering_required = to_amount(wagering_required, asset=asset, positive=False)
     if wagering_required < 0:
@@ -232,3 +234,130 @@ def record_wagering(*, bet) -> list[RewardGrant]:
             grant.save(update_fields=["wagering_completed", "status", "completed_at"])
             advanced.append(grant)
     return advanced
+
+
+# --- the program: tiers and reward rules, as staff tune them ---------------------------
+
+TIER_ORDER = list(TierLevel.values)  # BRONZE, SILVER, GOLD, PLATINUM: each range lies above the last
+
+
+@transaction.atomic
+def set_tier_range(*, tier: Tier, lp_min: int, lp_max: int | None, benefits: dict) -> list[Tier]:
+    """Give a tier its LP range and benefits; returns every tier that changed, this one first.
+
+    Every LP total falls in exactly one tier: the ranges follow the tier order without gap or
+    overlap, start at 0 and only the top tier is open-ended. So moving a bound moves the matching
+    bound of the neighbouring tier with it (BRONZE up to 1499 starts SILVER at 1500), and a move
+    that would leave a neighbour no points at all is refused.
+    """
+    tiers = {t.tier_level: t for t in Tier.objects.select_for_update().order_by("pk")}
+    if not isinstance(benefits, dict):
+        raise ValidationFailed("A tier's benefits are a JSON object.", details={"field": "benefits"})
+    if isinstance(lp_min, bool) or not isinstance(lp_min, int) or lp_min < 0:
+        raise ValidationFailed("The lower bound is a whole number of LP, 0 or more.", details={"field": "lp_min"})
+    levels = [level for level in TIER_ORDER if level in tiers]
+    position = levels.index(tier.tier_level)
+    top = position == len(levels) - 1
+    if top != (lp_max is None):
+        message = "Only the top tier is open-ended." if lp_max is None else "The top tier has no upper bound."
+        raise ValidationFailed(message, details={"field": "lp_max"})
+    if lp_max is not None and lp_max <= lp_min:
+        raise ValidationFailed("The upper bound lies above the lower one.", details={"field": "lp_max"})
+    if position == 0 and lp_min != 0:
+        raise ValidationFailed("The lowest tier starts at 0 LP.", details={"field": "lp_min"})
+    bounds = {level: [tiers[level].lp_min, tiers[level].lp_max] for level in levels}
+    bounds[tier.tier_level] = [lp_min, lp_max]
+    if position > 0:
+        bounds[levels[position - 1]][1] = lp_min - 1
+    if not top:
+        bounds[levels[position + 1]][0] = lp_max + 1
+    for level, (low, high) in bounds.items():
+        if high is not None and high <= low:
+            raise ValidationFailed(
+                f"That would leave {tiers[level].get_tier_level_display()} without a range of points.",
+                details={"field": "lp_max" if levels.index(level) > position else "lp_min"},
+            )
+    changed = []
+    for level, (low, high) in bounds.items():
+        values = {"lp_min": low, "lp_max": high}
+        if level == tier.tier_level:
+            values["benefits"] = benefits
+        if save_changes(tiers[level], **values):
+            changed.append(tiers[level])
+    locked = tiers[tier.tier_level]
+    return [locked, *[t for t in changed if t is not locked]]
+
+
+REWARD_AMOUNT_KEYS = ("max_amount", "wagering_requirement", "expiry_hours")
+
+
+def _reward_rule_values(*, name: str, description: str, priority: int, conditions, reward_config) -> dict:
+    """Check a rule's parts: what it selects (`conditions`, an object) and what it gives
+    (`reward_config`: a known reward `type`, a `formula` that parses as an expression, amounts
+    that are numbers of 0 or more, `eligible_games` a list of names)."""
+    if not (name or "").strip():
+        raise ValidationFailed("A rule needs a name.", details={"field": "name"})
+    if isinstance(priority, bool) or not isinstance(priority, int):
+        raise ValidationFailed("The priority is a whole number.", details={"field": "priority"})
+    if not isinstance(conditions, dict):
+        raise ValidationFailed("A rule's conditions are a JSON object.", details={"field": "conditions"})
+    if not isinstance(reward_config, dict):
+        raise ValidationFailed("A rule's reward is a JSON object.", details={"field": "reward_config"})
+    if reward_config.get("type") not in RewardType.values:
+        raise ValidationFailed(
+            f"The reward's type is one of {', '.join(RewardType.values)}.", details={"field": "reward_config"}
+        )
+    formula = reward_config.get("formula")
+    if formula is not None:
+        try:
+            if not isinstance(formula, str):
+                raise SyntaxError
+            SimpleEval().parse(formula)
+        except SyntaxError:
+            raise ValidationFailed(f"The formula {formula!r} is not an expression.", details={"field": "reward_config"})
+    for key in REWARD_AMOUNT_KEYS:
+        value = reward_config.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float) or value < 0):
+            raise ValidationFailed(f"The reward's {key} is a number, 0 or more.", details={"field": "reward_config"})
+    games = reward_config.get("eligible_games", [])
+    if not isinstance(games, list) or not all(isinstance(game, str) for game in games):
+        raise ValidationFailed("The reward's eligible_games is a list of names.", details={"field": "reward_config"})
+    return {
+        "name": name.strip(),
+        "description": description or "",
+        "priority": priority,
+        "conditions": conditions,
+        "reward_config": reward_config,
+    }
+
+
+@transaction.atomic
+def create_reward_rule(
+    *,
+    rule_id: str,
+    name: str,
+    description: str = "",
+    priority: int = 0,
+    is_active: bool = True,
+    conditions,
+    reward_config,
+) -> RewardRule:
+    if RewardRule.objects.filter(rule_id=rule_id).exists():
+        raise ValidationFailed(f"There is already a rule {rule_id!r}.", details={"field": "rule_id"})
+    values = _reward_rule_values(
+        name=name, description=description, priority=priority, conditions=conditions, reward_config=reward_config
+    )
+    return RewardRule.objects.create(rule_id=rule_id, is_active=bool(is_active), **values)
+
+
+@transaction.atomic
+def update_reward_rule(
+    *, rule: RewardRule, name: str, description: str, priority: int, is_active: bool, conditions, reward_config
+) -> RewardRule:
+    """Change a rule; its `rule_id` stays, as the grants and ledger transfers it made name it."""
+    locked = RewardRule.objects.select_for_update().get(pk=rule.pk)
+    values = _reward_rule_values(
+        name=name, description=description, priority=priority, conditions=conditions, reward_config=reward_config
+    )
+    save_changes(locked, is_active=bool(is_active), **values)
+    return locked

@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import path, reverse
 
-from accounts.admin_base import LargeTablePaginator, PlatformModelAdmin, run_service
+from accounts.admin_base import LargeTablePaginator, PlatformModelAdmin, ReadOnlyAdmin, run_service
 from nodebyte_platform.errors import DomainError
 from nodebyte_platform.events import retry_reaction
 from nodebyte_platform.jobs import job_health, start_job
@@ -19,7 +19,7 @@ RUN_PERMISSION = "nodebyte_platform.run_job"
 
 
 @admin.register(JobRun)
-class JobRunAdmin(PlatformModelAdmin):
+class JobRunAdmin(ReadOnlyAdmin):
     """Runs are written by the job runner only; staff read them and start jobs from the list's header."""
 
     list_display = (
@@ -53,15 +53,6 @@ class JobRunAdmin(PlatformModelAdmin):
         "summary",
     )
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
     def changelist_view(self, request, extra_context=None):
         """The job table above the runs: each job's last run, what is wrong with it, and its buttons."""
         extra_context = {
@@ -94,7 +85,7 @@ class JobRunAdmin(PlatformModelAdmin):
 
 
 @admin.register(Reaction)
-class ReactionAdmin(PlatformModelAdmin):
+class ReactionAdmin(ReadOnlyAdmin):
     """Reactions to domain events: written with the event, run after its commit, retried until done."""
 
     list_display = ("created_at", "reaction", "event", "event_key", "status", "attempts", "next_attempt_at")
@@ -114,15 +105,6 @@ class ReactionAdmin(PlatformModelAdmin):
         "done_at",
     )
     actions = ("retry_now",)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     @admin.action(description="Retry now (a given-up reaction starts its attempts over)", permissions=["run"])
     def retry_now(self, request, queryset):

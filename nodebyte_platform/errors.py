@@ -15,3 +15,14 @@ class DomainError(Exception):
         super().__init__(message)
         self.message = message
         self.details = details or {}
+
+
+class InvalidState(DomainError):
+    """The record is not in a state that allows this action (an invoice already paid, a ticket closed...).
+
+    Each app's own `InvalidState` derives from this one and from the app's base error, so callers
+    may catch either; the code and status are the same everywhere.
+    """
+
+    code = "invalid_state"
+    http_status = 409

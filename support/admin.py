@@ -5,8 +5,7 @@ is write-only (stored encrypted, never shown back in clear).
 """
 
 from django import forms
-from django.contrib import admin, messages
-from django.http import HttpResponseRedirect
+from django.contrib import admin
 
 from accounts.admin_base import (
     CUSTOMER_SEARCH,
@@ -14,6 +13,7 @@ from accounts.admin_base import (
     PlatformModelAdmin,
     PlatformTabularInline,
     run_service,
+    show_saved,
 )
 from support import services
 from support.errors import SupportError
@@ -79,21 +79,32 @@ class TicketAdmin(PlatformModelAdmin):
         return self.inlines if obj is not None else ()
 
     def save_model(self, request, obj, form, change):
+        """A new ticket through open_ticket (the server and invoice must be the customer's); edits of
+        its subject, category and priority through update_ticket."""
+        data = form.cleaned_data
         if change:
-            super().save_model(request, obj, form, change)
-            return
-        created = services.open_ticket(
-            customer=obj.customer,
-            subject=obj.subject,
-            message=obj.message,
-            category=obj.category,
-            priority=obj.priority,
-            server=obj.server,
-            invoice=obj.invoice,
-        )
-        obj.pk, obj.public_id, obj.created_at = created.pk, created.public_id, created.created_at
+            saved = services.update_ticket(
+                ticket=obj,
+                subject=data["subject"],
+                category=data["category"],
+                priority=data["priority"],
+                by=request.user,
+            )
+        else:
+            saved = services.open_ticket(
+                customer=data["customer"],
+                subject=data["subject"],
+                message=data["message"],
+                category=data["category"],
+                priority=data["priority"],
+                server=data["server"],
+                invoice=data["invoice"],
+            )
+        show_saved(obj, saved)
 
     def save_formset(self, request, form, formset, change):
+        """A new reply through add_ticket_reply; a refusal (a closed ticket) rolls the whole save back
+        and comes back on the form. The conversation's rows are never written here."""
         if formset.model is not TicketReply:
             super().save_formset(request, form, formset, change)
             return
@@ -103,24 +114,13 @@ class TicketAdmin(PlatformModelAdmin):
             data = getattr(reply_form, "cleaned_data", None)
             if reply_form.instance.pk or not data or not data.get("message"):
                 continue
-            try:
-                reply = services.add_ticket_reply(
-                    ticket=form.instance,
-                    author=request.user,
-                    message=data["message"],
-                    is_internal=data.get("is_internal", False),
-                )
-            except SupportError as exc:
-                request._ticket_reply_refused = True
-                self.message_user(request, f"Reply not added: {exc.message} ({exc.code})", messages.ERROR)
-            else:
-                formset.new_objects.append(reply)
-
-    def response_change(self, request, obj):
-        """After a refused reply, back to the ticket with the refusal only: no "changed successfully"."""
-        if getattr(request, "_ticket_reply_refused", False):
-            return HttpResponseRedirect(request.path)
-        return super().response_change(request, obj)
+            reply = services.add_ticket_reply(
+                ticket=form.instance,
+                author=request.user,
+                message=data["message"],
+                is_internal=data.get("is_internal", False),
+            )
+            formset.new_objects.append(reply)
 
     @admin.action(description="Assign selected tickets to me")
     def assign_to_me(self, request, queryset):
@@ -156,7 +156,7 @@ class NotificationAdmin(PlatformModelAdmin):
     paginator = LargeTablePaginator
 
     def has_add_permission(self, request):
-        # Notifications are sent by the platform's services, never typed in.
+        # Notifications are the platform's messages to a player: read here, never typed in.
         return False
 
     def has_change_permission(self, request, obj=None):
@@ -172,6 +172,22 @@ class NotificationSettingsAdmin(PlatformModelAdmin):
     raw_id_fields = ("user",)
     readonly_fields = ("created_at", "updated_at")
     date_hierarchy = "created_at"
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = super().get_readonly_fields(request, obj)
+        # Settings belong to their user for good.
+        return (*readonly, "user") if obj is not None else readonly
+
+    def save_model(self, request, obj, form, change):
+        """Through support.services: a threshold of 0 or more, known notification types only."""
+        data = form.cleaned_data
+        saved = services.save_notification_settings(
+            user=obj.user if change else data["user"],
+            low_balance_threshold=data["low_balance_threshold"],
+            notification_email=data["notification_email"],
+            type_preferences=data["type_preferences"],
+        )
+        show_saved(obj, saved)
 
 
 class DiscordWebhookForm(forms.ModelForm):

@@ -1,5 +1,6 @@
 """Domain errors of support. Each carries a stable `code` that the API and admin show."""
 
+from nodebyte_platform import errors as platform_errors
 from nodebyte_platform.errors import DomainError
 
 
@@ -8,11 +9,8 @@ class SupportError(DomainError):
     http_status = 400
 
 
-class InvalidState(SupportError):
+class InvalidState(platform_errors.InvalidState, SupportError):
     """The record is not in a state that allows this action (a ticket already closed...)."""
-
-    code = "invalid_state"
-    http_status = 409
 
 
 class ValidationFailed(SupportError):

@@ -1,13 +1,18 @@
 """Writes of support: tickets and their replies, notifications, Discord webhooks."""
 
+from decimal import Decimal, InvalidOperation
+
 from django.db import transaction
 from django.utils import timezone
-from django_fsm import TransitionNotAllowed
 
+from nodebyte_platform.fsm import transition
+from nodebyte_platform.updates import save_changes
 from support.errors import InvalidState, ValidationFailed
 from support.models import (
     DiscordWebhook,
     Notification,
+    NotificationSettings,
+    NotificationType,
     Ticket,
     TicketCategory,
     TicketPriority,
@@ -23,16 +28,6 @@ DISCORD_WEBHOOK_PREFIXES = (
     "https://canary.discord.com/api/webhooks/",
     "https://ptb.discord.com/api/webhooks/",
 )
-
-
-def _transition(ticket: Ticket, method_name: str, **kwargs) -> None:
-    try:
-        getattr(ticket, method_name)(**kwargs)
-    except TransitionNotAllowed:
-        raise InvalidState(
-            f"Cannot {method_name} a ticket that is {ticket.get_status_display().lower()}.",
-            details={"ticket": str(ticket.public_id), "status": ticket.status},
-        )
 
 
 def _locked(ticket: Ticket) -> Ticket:
@@ -72,6 +67,20 @@ def open_ticket(
         )
 
 
+def update_ticket(*, ticket: Ticket, subject: str, category: str, priority: str, by=None) -> Ticket:
+    """Staff retitle or re-sort a ticket. What the customer wrote, and the ticket's status, stay."""
+    if not subject.strip():
+        raise ValidationFailed("A ticket needs a subject.", details={"field": "subject"})
+    if category not in TicketCategory.values:
+        raise ValidationFailed(f"Unknown ticket category {category!r}.", details={"field": "category"})
+    if priority not in TicketPriority.values:
+        raise ValidationFailed(f"Unknown ticket priority {priority!r}.", details={"field": "priority"})
+    with transaction.atomic():
+        locked = _locked(ticket)
+        save_changes(locked, subject=subject.strip(), category=category, priority=priority)
+        return locked
+
+
 def assign_ticket(*, ticket: Ticket, assignee, by=None) -> Ticket:
     """Give the ticket to a staff member; an open ticket moves to in progress."""
     if assignee is None or not assignee.is_staff:
@@ -79,7 +88,7 @@ def assign_ticket(*, ticket: Ticket, assignee, by=None) -> Ticket:
     with transaction.atomic():
         locked = _locked(ticket)
         if locked.status == TicketStatus.OPEN:
-            _transition(locked, "start", assignee=assignee)
+            transition(locked, "start", error=InvalidState, assignee=assignee)
         elif locked.status == TicketStatus.IN_PROGRESS:
             locked.assigned_to = assignee
         else:
@@ -91,7 +100,7 @@ def assign_ticket(*, ticket: Ticket, assignee, by=None) -> Ticket:
 def close_ticket(*, ticket: Ticket, by=None) -> Ticket:
     with transaction.atomic():
         locked = _locked(ticket)
-        _transition(locked, "close")
+        transition(locked, "close", error=InvalidState)
         locked.save()
         return locked
 
@@ -99,7 +108,7 @@ def close_ticket(*, ticket: Ticket, by=None) -> Ticket:
 def reopen_ticket(*, ticket: Ticket, by=None) -> Ticket:
     with transaction.atomic():
         locked = _locked(ticket)
-        _transition(locked, "reopen")
+        transition(locked, "reopen", error=InvalidState)
         locked.save()
         return locked
 
@@ -119,7 +128,7 @@ def add_ticket_reply(*, ticket: Ticket, author, message: str, is_internal: bool 
         if locked.status == TicketStatus.CLOSED and not is_internal:
             if author.is_staff:
                 raise InvalidState("The ticket is closed; reopen it before replying.")
-            _transition(locked, "reopen")
+            transition(locked, "reopen", error=InvalidState)
         reply = TicketReply.objects.create(ticket=locked, author=author, message=message, is_internal=is_internal)
         locked.save()  # touches updated_at: the ticket's last activity
         return reply
@@ -133,6 +142,49 @@ def mark_notification_read(*, notification: Notification) -> Notification:
         Notification.objects.filter(pk=notification.pk, read=False).update(read=True, read_at=timezone.now())
         notification.refresh_from_db(fields=["read", "read_at"])
     return notification
+
+
+def save_notification_settings(
+    *, user, low_balance_threshold, notification_email: str = "", type_preferences: dict | None = None
+) -> NotificationSettings:
+    """A user's notification settings: a threshold of 0 or more with a coin's two places, an address
+    or none (the account's), and a yes or no for each known notification type."""
+    try:
+        threshold = Decimal(str(low_balance_threshold))
+    except (InvalidOperation, ValueError):
+        raise ValidationFailed("The threshold is a decimal amount.", details={"field": "low_balance_threshold"})
+    if not threshold.is_finite() or threshold < 0 or threshold != threshold.quantize(Decimal("0.01")):
+        raise ValidationFailed(
+            "The threshold is an amount of 0 or more with at most two places.",
+            details={"field": "low_balance_threshold"},
+        )
+    preferences = type_preferences or {}
+    if not isinstance(preferences, dict):
+        raise ValidationFailed("Preferences are a JSON object.", details={"field": "type_preferences"})
+    unknown = sorted(set(preferences) - set(NotificationType.values))
+    if unknown:
+        raise ValidationFailed(
+            f"Unknown notification types: {', '.join(unknown)}.", details={"field": "type_preferences"}
+        )
+    if not all(isinstance(choice, bool) for choice in preferences.values()):
+        raise ValidationFailed("Each notification type is true or false.", details={"field": "type_preferences"})
+    with transaction.atomic():
+        record, created = NotificationSettings.objects.select_for_update().get_or_create(
+            user=user,
+            defaults={
+                "low_balance_threshold": threshold,
+                "notification_email": notification_email or "",
+                "type_preferences": preferences,
+            },
+        )
+        if not created:
+            save_changes(
+                record,
+                low_balance_threshold=threshold,
+                notification_email=notification_email or "",
+                type_preferences=preferences,
+            )
+        return record
 
 
 # --- Discord webhooks -----------------------------------------------------------------

@@ -1,4 +1,7 @@
-"""Shared fixtures. Tests run on PostgreSQL when DATABASE_URL points at it, SQLite otherwise."""
+"""Shared fixtures. Tests run on PostgreSQL when DATABASE_URL points at it, SQLite otherwise.
+
+Settings every test needs (fast hasher, plain static files, no staff TOTP) are in tests/settings.py.
+"""
 
 import pytest
 from django.conf import settings
@@ -48,15 +51,6 @@ def _flush_past_ledger_truncate_guard():
     TransactionTestCase._fixture_teardown = _fixture_teardown
     yield
     TransactionTestCase._fixture_teardown = original
-
-
-@pytest.fixture(autouse=True)
-def _unhashed_static_files(settings):
-    """Tests run with DEBUG off but without collectstatic, so there is no manifest to look names up in."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
 
 
 @pytest.fixture(autouse=True)

@@ -36,12 +36,6 @@ def admin_url(model, view, *args):
     return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.STAFF_REQUIRE_MFA = False
-
-
 @pytest.fixture
 def superuser_client(client):
     user = SuperUserFactory()

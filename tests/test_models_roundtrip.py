@@ -9,11 +9,6 @@ from tests.model_registry import factories_by_model, label, project_models
 MODELS = project_models()
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def test_every_model_has_a_factory():
     factories = factories_by_model()
     missing = sorted(label(model) for model in MODELS if model not in factories)

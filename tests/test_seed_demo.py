@@ -28,6 +28,13 @@ def row_counts() -> dict[str, int]:
     }
 
 
+@pytest.fixture(autouse=True)
+def _demo_redirect_schemes(settings):
+    """`make run` serves the demo with DEBUG on, where its player app's http callback is allowed
+    (settings.py); the suite runs with DEBUG off."""
+    settings.OAUTH2_PROVIDER = {**settings.OAUTH2_PROVIDER, "ALLOWED_REDIRECT_URI_SCHEMES": ["http", "https"]}
+
+
 @pytest.fixture
 def seeded(db):
     return seed()
@@ -64,7 +71,6 @@ def test_one_staff_user_per_role_and_the_admin_is_a_superuser(seeded):
 
 
 def test_printed_admin_login_opens_the_admin(seeded, client, settings):
-    settings.STAFF_REQUIRE_MFA = False  # as `make run` serves the demo
     assert "admin-demo" in seeded
     login_page = client.get("/admin/", follow=True)
     login_url = login_page.redirect_chain[-1][0]

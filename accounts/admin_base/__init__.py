@@ -6,6 +6,10 @@ It carries the rules that hold in every changelist, form and action:
   object (404), changelists, list filters, foreign-key and many-to-many choices,
   autocomplete results, permissions (scoping.py);
 - money fields are read-only;
+- saves go through services: the base writes a row by hand only for an admin that declares
+  `plain_save` with its reason, and a service's refusal comes back on the form (saving.py);
+- records written only by services and jobs use ReadOnlyAdmin; models with
+  django-simple-history use PlatformHistoryAdmin, whose revert is a change like any other;
 - a page with nothing the user may change offers no Save buttons;
 - every change a staff member makes through the admin (add, change, delete, inline rows,
   each admin action, each unfold row/detail/submit-line action) leaves an
@@ -26,6 +30,7 @@ from accounts.admin_base.pages import (
     page_has_something_to_edit,
     run_service,
 )
+from accounts.admin_base.saving import HistoryRevertMixin, InlineSaveMixin, ServiceSaveMixin, show_saved, writes_rows
 from accounts.admin_base.scoping import (
     ScopedRelatedFieldListFilter,
     StudioScopedMixin,
@@ -35,7 +40,9 @@ from accounts.admin_base.scoping import (
 )
 
 
-class PlatformModelAdmin(AuditedAdminMixin, SaveOnlyWhatCanChangeMixin, StudioScopedMixin, ModelAdmin):
+class PlatformModelAdmin(
+    ServiceSaveMixin, AuditedAdminMixin, SaveOnlyWhatCanChangeMixin, StudioScopedMixin, ModelAdmin
+):
     list_per_page = 50
     show_full_result_count = False
     # Fields holding money; always shown read-only (balances move only through services).
@@ -63,11 +70,36 @@ class PlatformModelAdmin(AuditedAdminMixin, SaveOnlyWhatCanChangeMixin, StudioSc
         return errors
 
 
-class PlatformTabularInline(StudioScopedMixin, TabularInline):
+class ReadOnlyAdmin(PlatformModelAdmin):
+    """Records written only by services and jobs: viewable, never added, edited or deleted here.
+
+    Their actions call services. An action that changes state names `permissions=["operate"]`,
+    which the role's change permission on the model grants (the change form itself stays closed).
+    """
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_operate_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj)
+
+
+class PlatformHistoryAdmin(HistoryRevertMixin, SimpleHistoryAdmin, PlatformModelAdmin):
+    """For models with django-simple-history: the History button lists versions, and reverting to
+    one is a change (change permission, one transaction, the admin's save_model)."""
+
+
+class PlatformTabularInline(InlineSaveMixin, StudioScopedMixin, TabularInline):
     extra = 0
 
 
-class PlatformStackedInline(StudioScopedMixin, StackedInline):
+class PlatformStackedInline(InlineSaveMixin, StudioScopedMixin, StackedInline):
     extra = 0
 
 
@@ -75,9 +107,11 @@ __all__ = [
     "CUSTOMER_SEARCH",
     "AuditedAdminMixin",
     "LargeTablePaginator",
+    "PlatformHistoryAdmin",
     "PlatformModelAdmin",
     "PlatformStackedInline",
     "PlatformTabularInline",
+    "ReadOnlyAdmin",
     "SaveOnlyWhatCanChangeMixin",
     "ScopedRelatedFieldListFilter",
     "StudioScopedMixin",
@@ -87,5 +121,7 @@ __all__ = [
     "page_has_something_to_edit",
     "run_service",
     "scope_related_queryset",
+    "show_saved",
     "staff_studio_id",
+    "writes_rows",
 ]

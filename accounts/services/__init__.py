@@ -3,15 +3,21 @@
 Split by use case; everything is importable from `accounts.services`.
 """
 
-from accounts.errors import AccountsError
 from accounts.services.audit import record_audit
-from accounts.services.partners import clear_expired_oauth_tokens, create_partner, create_partner_application
+from accounts.services.partners import (
+    clear_expired_oauth_tokens,
+    create_partner,
+    create_partner_application,
+    update_partner,
+    update_partner_application,
+)
 from accounts.services.players import (
     REFERRAL_ALPHABET,
     create_player,
     mark_email_verified,
     new_referral_code,
     register_customer,
+    update_customer,
 )
 from accounts.services.privacy import (
     ERASED_NICKNAME,
@@ -25,13 +31,14 @@ from accounts.services.staff import (
     create_staff,
     grant_superuser,
     role_permissions,
+    set_staff_role,
     sync_roles,
 )
+from accounts.services.users import create_user, update_user
 
 __all__ = [
     "ERASED_NICKNAME",
     "REFERRAL_ALPHABET",
-    "AccountsError",
     "archive_customer",
     "assign_staff_role",
     "clear_expired_oauth_tokens",
@@ -39,6 +46,7 @@ __all__ = [
     "create_partner_application",
     "create_player",
     "create_staff",
+    "create_user",
     "erase_customer",
     "grant_superuser",
     "mark_email_verified",
@@ -47,6 +55,11 @@ __all__ = [
     "register_customer",
     "role_permissions",
     "send_password_reset",
+    "set_staff_role",
     "sync_roles",
     "unarchive_customer",
+    "update_customer",
+    "update_partner",
+    "update_partner_application",
+    "update_user",
 ]

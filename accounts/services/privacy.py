@@ -3,7 +3,7 @@
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.errors import AccountsError
+from accounts.errors import CustomerErased
 from accounts.models import Customer, User
 from accounts.services.audit import _audited
 from accounts.signals import customer_archived, customer_erased
@@ -48,7 +48,7 @@ def archive_customer(*, customer: Customer, actor=None) -> Customer:
 def unarchive_customer(*, customer: Customer, actor=None) -> Customer:
     customer = Customer.objects.select_for_update().select_related("user").get(pk=customer.pk)
     if customer.erased_at is not None:
-        raise AccountsError("An erased player cannot come back.", code="customer_erased")
+        raise CustomerErased("An erased player cannot come back.")
     if not customer.is_archived:
         return customer
     user = customer.user

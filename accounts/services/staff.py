@@ -6,9 +6,10 @@ from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 
-from accounts.errors import AccountsError
+from accounts.errors import InvalidRole, InvalidStudio
 from accounts.models import StaffProfile, StaffRole, User
 from nodebyte_platform.roles import ROLES, group_name
+from nodebyte_platform.updates import save_changes
 
 DEFAULT_ACTIONS = ("view", "add", "change", "delete")
 
@@ -85,21 +86,37 @@ def assign_staff_role(*, profile: StaffProfile) -> StaffProfile:
     return profile
 
 
+def _check_role(role: str, studio) -> None:
+    if role not in StaffRole.values:
+        raise InvalidRole(f"Unknown role {role!r}.", details={"field": "role"})
+    if (role == StaffRole.STUDIO) != (studio is not None):
+        raise InvalidStudio("A studio user needs a studio; other roles have none.", details={"field": "studio"})
+
+
+@transaction.atomic
+def set_staff_role(*, user: User, role: str, studio=None, is_archived: bool = False) -> StaffProfile:
+    """Make `user` a staff member of `role` (a studio user of `studio`), or change their role, studio
+    or archived flag: the profile and the user's role Group and `is_staff` change together."""
+    _check_role(role, studio)
+    profile = StaffProfile.objects.select_for_update().filter(user=user).first()
+    if profile is None:
+        profile = StaffProfile.objects.create(user=user, role=role, studio=studio, is_archived=bool(is_archived))
+    else:
+        save_changes(profile, role=role, studio=studio, is_archived=bool(is_archived))
+    return assign_staff_role(profile=profile)
+
+
 @transaction.atomic
 def create_staff(*, username: str, email: str, role: str, studio=None, password: str | None = None) -> StaffProfile:
     """A new staff member with its role's Group (studio role needs `studio`)."""
-    if role not in StaffRole.values:
-        raise AccountsError(f"Unknown role {role!r}.", code="invalid_role")
-    if (role == StaffRole.STUDIO) != (studio is not None):
-        raise AccountsError("A studio user needs a studio; other roles have none.", code="invalid_studio")
+    _check_role(role, studio)
     user = User(username=username, email=email, is_staff=True)
     if password:
         user.set_password(password)
     else:
         user.set_unusable_password()
     user.save()
-    profile = StaffProfile.objects.create(user=user, role=role, studio=studio)
-    return assign_staff_role(profile=profile)
+    return set_staff_role(user=user, role=role, studio=studio)
 
 
 @transaction.atomic

@@ -1,4 +1,4 @@
-"""Writes of billing: invoices, payments, withdrawals, auto top-up settings.
+"""Writes of billing: products, invoices, payments, withdrawals, auto top-up settings.
 
 Money settles only through `ledger.services.post_transfer`, each move under an
 idempotency key derived from the record's public id, so a retried call (a
@@ -17,6 +17,7 @@ from billing.services.payments import (
     create_payment,
     fail_payment,
 )
+from billing.services.products import create_product, update_product
 from billing.services.withdrawals import (
     cancel_withdrawal,
     complete_withdrawal,
@@ -34,10 +35,12 @@ __all__ = [
     "configure_auto_topup",
     "create_invoice",
     "create_payment",
+    "create_product",
     "fail_payment",
     "fail_withdrawal",
     "mark_invoice_overdue",
     "new_invoice_number",
     "request_withdrawal",
     "start_withdrawal_processing",
+    "update_product",
 ]

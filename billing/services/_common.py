@@ -1,8 +1,6 @@
-"""Helpers shared by the billing services: state transitions, gateways, currencies."""
+"""Helpers shared by the billing services: gateways, currencies, invoice locks."""
 
-from django_fsm import TransitionNotAllowed
-
-from billing.errors import InvalidState, ValidationFailed
+from billing.errors import ValidationFailed
 from billing.models import Invoice
 from ledger.models import Asset, AssetKind, SystemWallet
 from ledger.services import system_wallet
@@ -10,17 +8,6 @@ from ledger.services import system_wallet
 INITIATOR = "system:billing"
 # The one gateway wired today; a real one adds its `gateway:<name>` system wallet.
 DEFAULT_GATEWAY = "sandbox"
-
-
-def _transition(record, method_name: str, **kwargs) -> None:
-    try:
-        getattr(record, method_name)(**kwargs)
-    except TransitionNotAllowed:
-        raise InvalidState(
-            f"Cannot {method_name.replace('_', ' ')} a {record.get_status_display().lower()} "
-            f"{record._meta.verbose_name}.",
-            details={"status": record.status},
-        )
 
 
 def _gateway_wallet(*, gateway: str, asset: Asset):

@@ -9,9 +9,10 @@ from django.utils import timezone
 
 from billing.errors import InvalidState, ValidationFailed
 from billing.models import Invoice, InvoiceItem, PaymentStatus
-from billing.services._common import _locked_invoice, _require_fiat_or_coin, _transition
+from billing.services._common import _locked_invoice, _require_fiat_or_coin
 from ledger.models import Asset
 from ledger.services import to_amount
+from nodebyte_platform.fsm import transition
 
 
 def new_invoice_number() -> str:
@@ -82,7 +83,7 @@ def create_invoice(
 def mark_invoice_overdue(*, invoice: Invoice) -> Invoice:
     with transaction.atomic():
         locked = _locked_invoice(invoice)
-        _transition(locked, "mark_overdue")
+        transition(locked, "mark_overdue", error=InvalidState)
         locked.save()
         return locked
 
@@ -92,7 +93,7 @@ def cancel_invoice(*, invoice: Invoice, reason: str = "") -> Invoice:
         locked = _locked_invoice(invoice)
         if locked.payments.filter(status=PaymentStatus.PENDING).exists():
             raise InvalidState("The invoice has a pending payment; settle or cancel it first.")
-        _transition(locked, "cancel")
+        transition(locked, "cancel", error=InvalidState)
         if reason:
             locked.notes = f"{locked.notes}\nCancelled: {reason}".strip()
         locked.save()

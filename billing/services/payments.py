@@ -10,10 +10,10 @@ from billing.services._common import (
     _gateway_wallet,
     _locked_invoice,
     _require_fiat_or_coin,
-    _transition,
 )
 from ledger.models import Asset, SystemWallet, TransferKind
 from ledger.services import Leg, post_transfer, system_wallet, to_amount, user_wallet
+from nodebyte_platform.fsm import transition
 
 
 def create_payment(
@@ -107,10 +107,10 @@ def complete_payment(*, payment: Payment, by=None) -> Payment:
             created_by=by,
         )
         locked.wallet = customer_wallet
-        _transition(locked, "complete", transfer=transfer)
+        transition(locked, "complete", error=InvalidState, transfer=transfer)
         locked.save()
         if invoice is not None:
-            _transition(invoice, "mark_paid")
+            transition(invoice, "mark_paid", error=InvalidState)
             invoice.save()
         return locked
 
@@ -118,7 +118,7 @@ def complete_payment(*, payment: Payment, by=None) -> Payment:
 def fail_payment(*, payment: Payment, reason: str = "") -> Payment:
     with transaction.atomic():
         locked = Payment.objects.select_for_update().get(pk=payment.pk)
-        _transition(locked, "fail", reason=reason[:255])
+        transition(locked, "fail", error=InvalidState, reason=reason[:255])
         locked.save()
         return locked
 
@@ -126,7 +126,7 @@ def fail_payment(*, payment: Payment, reason: str = "") -> Payment:
 def cancel_payment(*, payment: Payment) -> Payment:
     with transaction.atomic():
         locked = Payment.objects.select_for_update().get(pk=payment.pk)
-        _transition(locked, "cancel")
+        transition(locked, "cancel", error=InvalidState)
         locked.save()
         return locked
 

@@ -4,9 +4,10 @@ from django.db import transaction
 
 from billing.errors import InvalidState, ValidationFailed
 from billing.models import Withdrawal, WithdrawalMethod, WithdrawalStatus
-from billing.services._common import DEFAULT_GATEWAY, INITIATOR, _gateway_wallet, _require_fiat_or_coin, _transition
+from billing.services._common import DEFAULT_GATEWAY, INITIATOR, _gateway_wallet, _require_fiat_or_coin
 from ledger.models import Asset, SystemWallet, TransferKind
 from ledger.services import Leg, post_transfer, system_wallet, to_amount, user_wallet
+from nodebyte_platform.fsm import transition
 
 
 def _payout_details(method: str, *, bank_details, paypal_email: str, crypto_address: str) -> None:
@@ -74,7 +75,7 @@ def _locked_withdrawal(withdrawal: Withdrawal) -> Withdrawal:
 def start_withdrawal_processing(*, withdrawal: Withdrawal, by=None) -> Withdrawal:
     with transaction.atomic():
         locked = _locked_withdrawal(withdrawal)
-        _transition(locked, "start_processing")
+        transition(locked, "start_processing", error=InvalidState)
         locked.save()
         return locked
 
@@ -102,7 +103,13 @@ def fail_withdrawal(*, withdrawal: Withdrawal, reason: str, by=None) -> Withdraw
         locked = _locked_withdrawal(withdrawal)
         if locked.status not in (WithdrawalStatus.PENDING, WithdrawalStatus.PROCESSING):
             raise InvalidState(f"A {locked.status} withdrawal cannot fail.", details={"status": locked.status})
-        _transition(locked, "fail", reason=reason[:255], release_transfer=_release(locked, by=by, why="failed"))
+        transition(
+            locked,
+            "fail",
+            error=InvalidState,
+            reason=reason[:255],
+            release_transfer=_release(locked, by=by, why="failed"),
+        )
         locked.save()
         return locked
 
@@ -113,7 +120,7 @@ def cancel_withdrawal(*, withdrawal: Withdrawal, by=None) -> Withdrawal:
         locked = _locked_withdrawal(withdrawal)
         if locked.status != WithdrawalStatus.PENDING:
             raise InvalidState(f"A {locked.status} withdrawal cannot be cancelled.", details={"status": locked.status})
-        _transition(locked, "cancel", release_transfer=_release(locked, by=by, why="cancelled"))
+        transition(locked, "cancel", error=InvalidState, release_transfer=_release(locked, by=by, why="cancelled"))
         locked.save()
         return locked
 
@@ -136,6 +143,6 @@ def complete_withdrawal(*, withdrawal: Withdrawal, by=None, gateway: str = DEFAU
             metadata={"withdrawal": str(locked.public_id)},
             created_by=by,
         )
-        _transition(locked, "complete", payout_transfer=payout)
+        transition(locked, "complete", error=InvalidState, payout_transfer=payout)
         locked.save()
         return locked

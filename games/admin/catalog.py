@@ -5,9 +5,15 @@ to support or accounting staff.
 """
 
 from django.contrib import admin, messages
-from simple_history.admin import SimpleHistoryAdmin
 
-from accounts.admin_base import PlatformModelAdmin, PlatformTabularInline, is_studio_staff, staff_studio_id
+from accounts.admin_base import (
+    PlatformHistoryAdmin,
+    PlatformModelAdmin,
+    PlatformTabularInline,
+    is_studio_staff,
+    show_saved,
+    staff_studio_id,
+)
 from accounts.models import StaffRole
 from games import services
 from games.models import CreditType, Game, Package, Studio
@@ -44,10 +50,10 @@ class StudioAdmin(PlatformModelAdmin):
     date_hierarchy = "created_at"
 
     def save_model(self, request, obj, form, change):
-        if change:
-            services.update_catalog_item(instance=obj)
-        else:
-            obj.pk = services.create_studio(name=obj.name).pk
+        """Through games.services: studio names are unique."""
+        name = form.cleaned_data["name"]
+        saved = services.update_studio(studio=obj, name=name) if change else services.create_studio(name=name)
+        show_saved(obj, saved)
 
 
 class CreditTypeInline(PlatformTabularInline):
@@ -95,18 +101,37 @@ class GameAdmin(StudioLimitedForeignKeys, PlatformModelAdmin):
             fields.insert(1, "guid")
         return fields
 
+    def get_readonly_fields(self, request, obj=None):
+        readonly = super().get_readonly_fields(request, obj)
+        # A game stays with its studio: its partners reach it by guid, its credits and packages stay theirs.
+        return (*readonly, "studio") if obj is not None else readonly
+
     def get_search_fields(self, request):
         fields = super().get_search_fields(request)
         return (*fields, "=guid") if may_see_guid(request) else fields
 
     def save_model(self, request, obj, form, change):
+        """Through games.services.create_game / update_game (unique names, a studio that never changes)."""
+        data = form.cleaned_data
         if change:
-            services.update_catalog_item(instance=obj)
-        else:
-            game = services.create_game(
-                studio=obj.studio, name=obj.name, description=obj.description, type=obj.type, metadata=obj.metadata
+            saved = services.update_game(
+                game=obj,
+                name=data["name"],
+                description=data["description"],
+                type=data["type"],
+                metadata=data["metadata"],
+                is_active=data["is_active"],
             )
-            obj.pk, obj.guid = game.pk, game.guid
+        else:
+            saved = services.create_game(
+                studio=data["studio"],
+                name=data["name"],
+                description=data["description"],
+                type=data["type"],
+                metadata=data["metadata"],
+                is_active=data["is_active"],
+            )
+        show_saved(obj, saved)
 
     @admin.action(description="Take off sale", permissions=["change"])
     def take_off_sale(self, request, queryset):
@@ -122,7 +147,7 @@ class GameAdmin(StudioLimitedForeignKeys, PlatformModelAdmin):
 
 
 @admin.register(CreditType)
-class CreditTypeAdmin(StudioLimitedForeignKeys, SimpleHistoryAdmin, PlatformModelAdmin):
+class CreditTypeAdmin(StudioLimitedForeignKeys, PlatformHistoryAdmin):
     studio_lookup = "game__studio"
     list_display = ("label", "name", "game", "asset", "exchange_rate", "expiry_days")
     list_filter = ("game__studio",)
@@ -141,21 +166,31 @@ class CreditTypeAdmin(StudioLimitedForeignKeys, SimpleHistoryAdmin, PlatformMode
         return ["game", "name", "label", "exchange_rate", "expiry_days", "icon", "asset", "created_at", "updated_at"]
 
     def save_model(self, request, obj, form, change):
+        """Through games.services: a new credit type gets its ledger asset; a new label is the asset's too."""
+        data = form.cleaned_data
         if change:
-            services.update_catalog_item(instance=obj)
-        else:
-            created = services.create_credit_type(
-                game=obj.game,
-                name=obj.name,
-                label=obj.label,
-                exchange_rate=obj.exchange_rate,
-                expiry_days=obj.expiry_days,
+            saved = services.update_credit_type(
+                credit_type=obj,
+                name=data["name"],
+                label=data["label"],
+                exchange_rate=data["exchange_rate"],
+                expiry_days=data["expiry_days"],
+                icon=obj.icon,
             )
-            obj.pk, obj.asset = created.pk, created.asset
+        else:
+            saved = services.create_credit_type(
+                game=data["game"],
+                name=data["name"],
+                label=data["label"],
+                exchange_rate=data["exchange_rate"],
+                expiry_days=data["expiry_days"],
+                icon=obj.icon,
+            )
+        show_saved(obj, saved)
 
 
 @admin.register(Package)
-class PackageAdmin(StudioLimitedForeignKeys, SimpleHistoryAdmin, PlatformModelAdmin):
+class PackageAdmin(StudioLimitedForeignKeys, PlatformHistoryAdmin):
     """Packages on sale; the History button lists every price change (django-simple-history)."""
 
     studio_lookup = "game__studio"
@@ -175,17 +210,21 @@ class PackageAdmin(StudioLimitedForeignKeys, SimpleHistoryAdmin, PlatformModelAd
         return ("credit_type",) if obj is not None else ()
 
     def save_model(self, request, obj, form, change):
+        """Through games.services: the price is a COIN amount, names are unique in the game."""
+        data = form.cleaned_data
+        values = {
+            "name": data["name"],
+            "label": data["label"],
+            "credit_value": data["credit_value"],
+            "gcoin_value": data["gcoin_value"],
+            "is_active": data["is_active"],
+            "icon": obj.icon,
+        }
         if change:
-            services.update_catalog_item(instance=obj)
+            saved = services.update_package(package=obj, **values)
         else:
-            created = services.create_package(
-                credit_type=obj.credit_type,
-                name=obj.name,
-                label=obj.label,
-                credit_value=obj.credit_value,
-                gcoin_value=obj.gcoin_value,
-            )
-            obj.pk, obj.game = created.pk, created.game
+            saved = services.create_package(credit_type=data["credit_type"], **values)
+        show_saved(obj, saved)
 
     @admin.action(description="Take off sale", permissions=["change"])
     def take_off_sale(self, request, queryset):

@@ -2,7 +2,8 @@
 
 from django.contrib import admin
 
-from accounts.admin_base import LargeTablePaginator, PlatformModelAdmin, PlatformTabularInline
+from accounts.admin_base import LargeTablePaginator, PlatformModelAdmin, PlatformTabularInline, show_saved
+from games import services
 from games.admin.secrets import WriteOnlySecretsForm
 from games.models import HytaleGameSession, HytaleToken, Integration, SyncLog
 
@@ -25,6 +26,24 @@ class IntegrationAdmin(PlatformModelAdmin):
     autocomplete_fields = ("user",)
     date_hierarchy = "created_at"
     readonly_fields = ("last_sync_at", "last_error")
+
+    def save_model(self, request, obj, form, change):
+        """Through games.services: https URLs only, panels without an owner, a kind that never changes."""
+        data = form.cleaned_data
+        values = {
+            "kind": data["kind"],
+            "name": data["name"],
+            "url": data["url"],
+            "user": data["user"],
+            "status": data["status"],
+            "api_key": data["api_key"],
+            "api_secret": data["api_secret"],
+        }
+        if change:
+            saved = services.update_integration(integration=obj, **values)
+        else:
+            saved = services.create_integration(**values)
+        show_saved(obj, saved)
 
 
 @admin.register(SyncLog)

@@ -1,11 +1,10 @@
 """Players' sessions and bets, for support and for the studio whose game they were played in; bet limits
 (set by platform staff), the house's exposure per period, and the settlements the limits refused."""
 
-from django.contrib import admin, messages
+from django.contrib import admin
 
-from accounts.admin_base import LargeTablePaginator, PlatformModelAdmin, PlatformTabularInline, run_service
+from accounts.admin_base import LargeTablePaginator, PlatformModelAdmin, PlatformTabularInline, run_service, show_saved
 from games import services
-from games.errors import GameError
 from games.models import Bet, BetExposure, BetLimit, BetLimitFinding, GameSession
 
 
@@ -169,7 +168,7 @@ class BetLimitAdmin(PlatformModelAdmin):
             exposure_limit=form.cleaned_data["exposure_limit"],
             exposure_period=form.cleaned_data["exposure_period"],
         )
-        obj.pk = saved.pk
+        show_saved(obj, saved)
 
 
 @admin.register(BetExposure)
@@ -240,12 +239,11 @@ class BetLimitFindingAdmin(PlatformModelAdmin):
         return (*readonly, "resolution_note") if obj is not None and obj.resolved else readonly
 
     def save_model(self, request, obj, form, change):
-        """A note written on an open finding resolves it, through games.services.resolve_bet_limit_finding."""
+        """A note written on an open finding resolves it, through games.services.resolve_bet_limit_finding
+        (a refusal, such as a finding resolved meanwhile, comes back on the form)."""
         if obj.resolved or not form.cleaned_data.get("resolution_note", "").strip():
             return
-        try:
-            services.resolve_bet_limit_finding(
-                finding=obj, resolved_by=request.user, note=form.cleaned_data["resolution_note"]
-            )
-        except GameError as exc:
-            self.message_user(request, f"{exc.message} ({exc.code})", messages.ERROR)
+        saved = services.resolve_bet_limit_finding(
+            finding=obj, resolved_by=request.user, note=form.cleaned_data["resolution_note"]
+        )
+        show_saved(obj, saved)

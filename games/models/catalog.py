@@ -63,7 +63,9 @@ class CreditType(models.Model):
     label = models.CharField(max_length=32)
     exchange_rate = models.PositiveIntegerField(help_text="Credits per coin.")
     icon = models.FileField(upload_to="credit_icons/", blank=True)
-    expiry_days = models.PositiveIntegerField(null=True, blank=True, help_text="Credits expire this long after grant.")
+    expiry_days = models.PositiveIntegerField(
+        null=True, blank=True, help_text="How long granted credits are meant to last; nothing expires them yet."
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()

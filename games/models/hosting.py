@@ -162,7 +162,8 @@ class ServerStatus(models.TextChoices):
 
 
 class Server(PanelMirror):
-    """A customer's game server on a panel; its lifecycle is driven by billing."""
+    """A customer's game server on a panel. Its status moves only through the transitions below;
+    the server lifecycle that calls them (provisioning, suspension on unpaid renewals) is a later issue."""
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     customer = models.ForeignKey("accounts.Customer", on_delete=models.PROTECT, related_name="servers")

@@ -7,19 +7,28 @@ from games.services.catalog import (
     create_package,
     create_studio,
     set_active,
-    update_catalog_item,
+    update_credit_type,
+    update_game,
+    update_package,
+    update_studio,
 )
 from games.services.economy import buy_package, grant_credits, spend_credits
+from games.services.integrations import create_integration, update_integration
 from games.services.play import end_session, expire_metered_sessions, extend_session, minutes_played, start_session
 
 __all__ = [
     "buy_package",
+    "create_integration",
+    "update_integration",
     "create_credit_type",
     "create_game",
     "create_package",
     "create_studio",
     "set_active",
-    "update_catalog_item",
+    "update_credit_type",
+    "update_game",
+    "update_package",
+    "update_studio",
     "end_session",
     "expire_metered_sessions",
     "extend_session",

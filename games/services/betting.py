@@ -40,6 +40,7 @@ from games.models import (
 from games.selectors import playable_asset
 from games.services.economy import initiator_for, require_own_studio
 from games.signals import bet_settled
+from ledger import selectors as ledger_selectors
 from ledger.errors import InvalidAmount
 from ledger.models import Asset, SystemWallet, TransferKind
 from ledger.services import Leg, post_transfer, system_wallet, to_amount, user_wallet
@@ -108,7 +109,7 @@ def place_bet(
         raise InvalidState("Bets are placed only in a running session.", details={"status": locked.status})
     if application is not None:
         require_own_studio(application=application, studio_id=locked.game.studio_id if locked.game else None)
-    asset = asset or locked.asset or Asset.objects.get(code="COIN")
+    asset = asset or locked.asset or ledger_selectors.asset(code="COIN")
     if locked.game is not None:
         # Raises NotFound for an asset the game does not play in (another game's credits, loyalty points).
         asset = playable_asset(game=locked.game, code=asset.code)

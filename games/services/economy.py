@@ -5,7 +5,8 @@ from django.db import transaction
 from games.errors import InvalidState, NotAllowed
 from games.models import CreditType, Package
 from games.signals import package_purchased
-from ledger.models import Asset, SystemWallet, Transfer, TransferKind
+from ledger import selectors as ledger_selectors
+from ledger.models import SystemWallet, Transfer, TransferKind
 from ledger.services import Leg, post_transfer, system_wallet, to_amount, user_wallet, user_wallets
 
 
@@ -32,7 +33,7 @@ def buy_package(*, customer, package: Package, idempotency_key: str | None = Non
         raise InvalidState("This package is not on sale.", details={"package_id": package.pk})
     if application is not None:
         require_own_studio(application=application, studio_id=package.game.studio_id)
-    coin = Asset.objects.get(code="COIN")
+    coin = ledger_selectors.asset(code="COIN")
     credit_asset = package.credit_type.asset
     price = package.gcoin_value
     credits = to_amount(package.credit_value, asset=credit_asset)

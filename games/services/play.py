@@ -21,6 +21,7 @@ from games.errors import InvalidState
 from games.models import Game, GameSession, SessionStatus
 from games.services.economy import require_own_studio
 from games.signals import session_ended
+from ledger import selectors as ledger_selectors
 from ledger.errors import InsufficientFunds
 from ledger.models import Asset, SystemWallet, TransferKind
 from ledger.services import Leg, post_transfer, system_wallet, to_amount, user_wallet
@@ -135,7 +136,7 @@ def start_session(
         require_own_studio(application=application, studio_id=game.studio_id)
     price = None
     if price_per_minute is not None:
-        asset = asset or Asset.objects.get(code="COIN")
+        asset = asset or ledger_selectors.asset(code="COIN")
         price = to_amount(price_per_minute, asset=asset)
     session = GameSession.objects.create(
         customer=customer,

@@ -10,12 +10,12 @@ from decimal import Decimal, InvalidOperation
 from constance import config
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django_fsm import TransitionNotAllowed
 
 from ledger.errors import IdempotencyConflict, InvalidAmount, InvalidState, SelfApproval
 from ledger.models import AdjustmentRequest, AdjustmentStatus, Asset, SystemWallet, Transfer, TransferKind, Wallet
 from ledger.services.transfers import Leg, post_transfer, to_amount
 from ledger.services.wallets import system_wallet, user_wallet
+from nodebyte_platform.fsm import transition
 
 
 def approval_threshold() -> Decimal:
@@ -125,10 +125,7 @@ def approve_adjustment(*, request: AdjustmentRequest, approved_by) -> Adjustment
         request = _locked(request)
         if approved_by is None or approved_by.pk == request.requested_by_id:
             raise SelfApproval("An adjustment must be approved by someone other than the person who asked for it.")
-        try:
-            request.approve(by=approved_by)
-        except TransitionNotAllowed:
-            raise InvalidState(f"This adjustment is {request.get_status_display().lower()}, not pending.")
+        transition(request, "approve", error=InvalidState, by=approved_by)
         request.decided_at = timezone.now()
         request.save()
         _post(request=request, approved_by=approved_by)
@@ -141,10 +138,7 @@ def reject_adjustment(*, request: AdjustmentRequest, rejected_by, note: str) -> 
         raise InvalidAmount("A rejection needs a note.")
     with transaction.atomic():
         request = _locked(request)
-        try:
-            request.reject(by=rejected_by, note=note.strip())
-        except TransitionNotAllowed:
-            raise InvalidState(f"This adjustment is {request.get_status_display().lower()}, not pending.")
+        transition(request, "reject", error=InvalidState, by=rejected_by, note=note.strip())
         request.decided_at = timezone.now()
         request.save()
         return request

@@ -175,6 +175,7 @@ def test_inline_changes_and_deletions_are_audited(site, world):
     class PackageInline(PlatformTabularInline):
         model = Package
         fields = ("label",)
+        plain_save = "Rows written by hand on purpose: their audit trail is what this test checks."
 
     package, doomed = PackageFactory(credit_type=world["my_credit"]), PackageFactory(credit_type=world["my_credit"])
     game = world["mine"]
@@ -252,3 +253,58 @@ def test_simple_history_admin_on_a_model_without_history_fails_the_system_check(
     site = admin.AdminSite(name="history_check_test")
     assert "accounts.E001" in {error.id for error in HistoryOfStudios(Studio, site).check()}
     assert "accounts.E001" not in {error.id for error in HistoryOfPackages(Package, site).check()}
+
+
+# --- saves: a service, or a stated reason; a refusal comes back on the form --------------
+
+
+def post_change(model_admin, obj, data):
+    request = request_for(SuperUserFactory(), "post", data)
+    request._dont_enforce_csrf_checks = True
+    return model_admin.changeform_view(request, str(obj.pk))
+
+
+def test_an_admin_without_a_service_or_a_reason_refuses_to_write_by_hand(site, world):
+    studio = world["mine"].studio
+    before = Studio.objects.get(pk=studio.pk).updated_at
+
+    unchanged = post_change(site._registry[Studio], studio, {"name": studio.name})
+    assert unchanged.status_code == 302  # nothing to write: nothing written, nothing refused
+    assert Studio.objects.get(pk=studio.pk).updated_at == before
+
+    with pytest.raises(ImproperlyConfigured, match="would save games.Studio by hand"):
+        post_change(site._registry[Studio], studio, {"name": "Renamed by hand"})
+    assert Studio.objects.get(pk=studio.pk).name == studio.name
+
+
+def test_an_admin_that_says_why_saves_plainly(world):
+    class ReferenceStudioAdmin(StudioAdmin):
+        plain_save = "Reference rows for this test: no rule applies to their names."
+
+    site = admin.AdminSite(name="plain_save_test")
+    site.register(Studio, ReferenceStudioAdmin)
+    studio = world["mine"].studio
+
+    assert post_change(site._registry[Studio], studio, {"name": "Renamed plainly"}).status_code == 302
+    assert Studio.objects.get(pk=studio.pk).name == "Renamed plainly"
+
+
+def test_a_refusal_raised_while_saving_comes_back_on_the_form_and_nothing_stays_written(world):
+    from games.errors import NameTaken
+
+    class HalfWayStudioAdmin(StudioAdmin):
+        def save_model(self, request, obj, form, change):
+            Studio.objects.filter(pk=obj.pk).update(name="written before the refusal")
+            raise NameTaken("That name is reserved.", details={"field": "name"})
+
+    site = admin.AdminSite(name="refusal_test")
+    site.register(Studio, HalfWayStudioAdmin)
+    studio = world["mine"].studio
+
+    response = post_change(site._registry[Studio], studio, {"name": "Reserved"})
+
+    assert response.status_code == 200
+    form = response.context_data["adminform"].form
+    assert form.errors == {"name": ["That name is reserved. (name_taken)"]}
+    assert form["name"].value() == "Reserved"  # what was typed, to correct
+    assert Studio.objects.get(pk=studio.pk).name == studio.name

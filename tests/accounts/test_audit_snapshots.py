@@ -38,11 +38,6 @@ pytestmark = pytest.mark.django_db
 redaction_migration = importlib.import_module("accounts.migrations.0006_redact_audit_secrets")
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def integration_form(integration, **changes):
     data = {
         "kind": integration.kind,

@@ -29,8 +29,8 @@ PROXY = "10.0.0.2"
 
 @pytest.fixture(autouse=True)
 def _production_rate_limits(settings):
-    """allauth's limits exactly as settings.py sets them (tests/accounts/conftest.py turns them off
-    for the other portal tests): a lockout test that ran without them could not see them lock."""
+    """allauth's limits exactly as settings.py sets them (tests/settings.py turns them off
+    for every other test): a lockout test that ran without them could not see them lock."""
     settings.ACCOUNT_RATE_LIMITS = project_settings.ACCOUNT_RATE_LIMITS
 
 

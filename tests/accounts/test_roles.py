@@ -324,6 +324,8 @@ def test_actions_offered_are_the_ones_the_role_may_run(roles, root, role, model,
             "decide": role_holds(role, "ledger.change_adjustmentrequest"),
             "unfreeze": role_holds(role, "ledger.change_frozenowner"),
             "run": role_holds(role, "nodebyte_platform.run_job"),
+            # ReadOnlyAdmin: the actions of a record only services write, granted by the change permission.
+            "operate": role_allows(role, model, "change"),
         }
         unknown = set(needed) - set(granted) - set(custom)
         assert not unknown, f"{label(model)}.{name} needs {unknown}: say here which permission backs it"

@@ -132,15 +132,6 @@ def fund(customer, amount="100.00", code="COIN"):
     )
 
 
-@pytest.fixture(autouse=True)
-def _plain_static(settings):
-    # Tests run with DEBUG off and no collectstatic: the consent page needs unhashed static URLs.
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-
-
 @dataclass
 class World:
     a: Partner

@@ -17,14 +17,9 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "api-walkthrough.md"
 )
 @pytest.mark.django_db(transaction=True)
 def test_walkthrough_gets_a_token_buys_a_package_and_settles_a_bet(live_server, settings):
-    # `make run` serves with DEBUG on: plain-http cookies and redirect URIs, unhashed static files.
+    # `make run` serves with DEBUG on: plain-http cookies and redirect URIs.
     settings.CSRF_COOKIE_SECURE = settings.SESSION_COOKIE_SECURE = False
-    settings.STAFF_REQUIRE_MFA = False
     settings.OAUTH2_PROVIDER = {**settings.OAUTH2_PROVIDER, "ALLOWED_REDIRECT_URI_SCHEMES": ["http", "https"]}
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
     call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
     blocks = re.findall(r"```sh\n(.*?)```", DOC.read_text(), flags=re.S)
     script = "\n".join(blocks).replace("BASE=http://127.0.0.1:8000", f"BASE={live_server.url}", 1)

@@ -13,11 +13,6 @@ from tests.factories.billing import InvoiceFactory, PaymentFactory, WithdrawalFa
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def staff_client(client):
     client.force_login(SuperUserFactory())
@@ -93,3 +88,64 @@ def test_invoice_actions_and_no_hand_made_money_rows(staff_client):
     staff_client.post(reverse("admin:billing_invoice_change", args=[invoice.pk]), {"total": "0.01", "tax": "5"})
     assert type(invoice).objects.get(pk=invoice.pk).total == invoice.total
     assert staff_client.post(reverse("admin:billing_invoice_delete", args=[invoice.pk])).status_code == 403
+
+
+# --- saves through billing.services, as accounting staff -------------------------------
+
+
+@pytest.fixture
+def accounting_client(client):
+    from accounts.models import StaffRole
+    from tests.factories.accounts import staff_user
+
+    client.force_login(staff_user(StaffRole.ACCOUNTING))
+    return client
+
+
+def test_a_product_is_priced_in_its_currencys_places_with_an_egg_of_its_nest(accounting_client):
+    from billing.models import Product
+    from tests.admin_forms import form_data, form_errors
+    from tests.factories.billing import ProductFactory
+    from tests.factories.games import EggFactory, NestFactory
+
+    product = ProductFactory(price=Decimal("9.99"))
+    url = reverse("admin:billing_product_change", args=[product.pk])
+    data = form_data(accounting_client, url, Product)
+
+    too_fine = accounting_client.post(url, {**data, "price": "9.995"})
+    assert form_errors(too_fine) == ["price: EUR amounts carry at most 2 decimal places. (invalid_amount)"]
+    wrong_egg = accounting_client.post(url, {**data, "nest": NestFactory().pk, "egg": EggFactory().pk})
+    assert "(validation_error)" in form_errors(wrong_egg)[0] and "belongs to another nest" in form_errors(wrong_egg)[0]
+    product.refresh_from_db()
+    assert product.price == Decimal("9.99") and product.egg is None
+
+    assert accounting_client.post(url, {**data, "price": "12.50"}).status_code == 302
+    product.refresh_from_db()
+    assert product.price == Decimal("12.50") and product.history.first().price == Decimal("12.50")
+
+
+def test_a_subscriptions_status_and_due_date_are_not_edited_by_hand(accounting_client):
+    from tests.factories.billing import SubscriptionFactory
+
+    subscription = SubscriptionFactory()
+    url = reverse("admin:billing_subscription_change", args=[subscription.pk])
+    assert 'name="_save"' not in accounting_client.get(url).content.decode()
+    response = accounting_client.post(url, {"status": "cancelled", "next_due_at": "2099-01-01"})
+    assert response.status_code == 403
+    subscription.refresh_from_db()
+    assert subscription.status == "active" and str(subscription.next_due_at) != "2099-01-01"
+
+
+def test_switching_an_auto_top_up_off_goes_through_its_service(accounting_client):
+    from billing.models import AutoTopUp
+    from tests.admin_forms import form_data
+    from tests.factories.billing import AutoTopUpFactory
+
+    setting = AutoTopUpFactory(enabled=True)
+    url = reverse("admin:billing_autotopup_change", args=[setting.pk])
+    data = form_data(accounting_client, url, AutoTopUp)
+    data.pop("enabled", None)  # the box unticked
+
+    assert accounting_client.post(url, data).status_code == 302
+    setting.refresh_from_db()
+    assert not setting.enabled

@@ -16,11 +16,6 @@ from tests.factories.billing import PaymentFactory, eur, fund
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def run_at_once(target, count: int) -> list:
     barrier, results = threading.Barrier(count), []
 

@@ -21,11 +21,6 @@ from tests.factories.billing import (
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.mark.parametrize("field", ["price", "setup_fee"])
 def test_product_negative_price_refused(field):
     assert_update_refused(ProductFactory(), **{field: Decimal("-0.01")})

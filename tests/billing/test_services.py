@@ -25,11 +25,6 @@ from tests.factories.billing import InvoiceFactory, PaymentFactory, WithdrawalFa
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def balance(customer) -> Decimal:
     return Wallet.objects.get(owner=customer.user, asset=eur()).balance
 

@@ -20,10 +20,4 @@ def browser_settings(settings, monkeypatch):
     # still synchronous and safe. Set for this test only, so it never leaks into other tests'
     # subprocesses (check --deploy refuses it).
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    settings.ACCOUNT_RATE_LIMITS = False
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
     return settings

@@ -19,11 +19,6 @@ from tests.factories.loyalty import (
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.mark.parametrize("risk_score", [101, 1000])
 def test_risk_score_above_100_refused(risk_score):
     assert_update_refused(PlayerProfileFactory(), risk_score=risk_score)

@@ -16,11 +16,6 @@ from tests.factories.loyalty import AbuseSignalFactory, PlayerProfileFactory, Re
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def bonus() -> Asset:
     return Asset.objects.get(code="BONUS")
 

@@ -18,11 +18,6 @@ from tests.factories.support import (
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def test_closed_ticket_needs_closing_time():
     assert_update_refused(TicketFactory(), status="closed", closed_at=None)
 

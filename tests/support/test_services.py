@@ -12,11 +12,6 @@ from tests.factories.support import DiscordWebhookFactory, NotificationFactory, 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def fresh(ticket) -> Ticket:
     return Ticket.objects.get(pk=ticket.pk)
 

@@ -23,7 +23,8 @@ from billing.models import Invoice, Payment, PaymentKind, Withdrawal, Withdrawal
 from games import services as game_services
 from games.models import BetLimit, CreditType, Game, Package, Studio
 from games.services.catalog import create_studio
-from ledger.models import Asset, TransferKind
+from ledger import selectors as ledger_selectors
+from ledger.models import TransferKind
 from ledger.services import issue
 from loyalty import services as loyalty_services
 from loyalty.models import AbuseSignal, CurrencyType, RewardGrant, RewardType
@@ -134,7 +135,7 @@ class Command(BaseCommand):
             if not BetLimit.objects.filter(game=game, asset__code=asset_code).exists():
                 game_services.set_bet_limit(
                     game=game,
-                    asset=Asset.objects.get(code=asset_code),
+                    asset=ledger_selectors.asset(code=asset_code),
                     max_payout_per_bet=Decimal(max_payout),
                     exposure_limit=Decimal(exposure),
                     exposure_period=period,
@@ -167,7 +168,7 @@ class Command(BaseCommand):
         return logins
 
     def seed_players(self) -> list[Login]:
-        coin = Asset.objects.get(code="COIN")
+        coin = ledger_selectors.asset(code="COIN")
         credit_types = {ct.name: ct for ct in CreditType.objects.select_related("asset")}
         logins = []
         for username, nickname, coins, credits in PLAYERS:
@@ -229,7 +230,7 @@ class Command(BaseCommand):
 
         Each step runs only when its rows are absent, so a second run adds nothing.
         """
-        eur = Asset.objects.get(code="EUR")
+        eur = ledger_selectors.asset(code="EUR")
         players = {
             c.user.username: c
             for c in Customer.objects.select_related("user").filter(

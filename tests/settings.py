@@ -1,0 +1,21 @@
+"""Settings of the test suite: the project's, plus what every test needs, set once here.
+
+- A fast password hasher: the project's Argon2 is slow on purpose. A test of hashing itself
+  sets `PASSWORD_HASHERS = PRODUCTION_PASSWORD_HASHERS` (tests/accounts/test_oauth.py).
+- Plain static file storage: tests run with DEBUG off and without collectstatic, so the
+  manifest storage production uses has no manifest to look names up in.
+- Staff without the TOTP step; tests/accounts/test_lockout_and_mfa.py turns it on to test it.
+- allauth's rate limits off; the lockout tests put the project's back.
+"""
+
+from nodebyte_platform.settings import *  # noqa: F403
+from nodebyte_platform.settings import PASSWORD_HASHERS, STORAGES
+
+PRODUCTION_PASSWORD_HASHERS = PASSWORD_HASHERS
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {
+    **STORAGES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+STAFF_REQUIRE_MFA = False
+ACCOUNT_RATE_LIMITS = False
