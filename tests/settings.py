@@ -6,10 +6,13 @@
   manifest storage production uses has no manifest to look names up in.
 - Staff without the TOTP step; tests/accounts/test_lockout_and_mfa.py turns it on to test it.
 - allauth's rate limits off; the lockout tests put the project's back.
+- Cache keys apart per pytest-xdist worker (below).
 """
 
+import os
+
 from nodebyte_platform.settings import *  # noqa: F403
-from nodebyte_platform.settings import PASSWORD_HASHERS, STORAGES
+from nodebyte_platform.settings import CACHES, PASSWORD_HASHERS, STORAGES
 
 PRODUCTION_PASSWORD_HASHERS = PASSWORD_HASHERS
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -19,3 +22,11 @@ STORAGES = {
 }
 STAFF_REQUIRE_MFA = False
 ACCOUNT_RATE_LIMITS = False
+
+# pytest-xdist workers each have a test database of their own, where the same ids recur; with
+# REDIS_URL set they share one Redis, so each keeps its cache keys (throttle windows, the API's
+# token generation, allauth's and axes' counters) apart.
+CACHES = {
+    name: {**config, "KEY_PREFIX": f"test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"}
+    for name, config in CACHES.items()
+}
