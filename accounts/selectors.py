@@ -35,3 +35,17 @@ def can_move_money(user) -> bool:
         .filter(Exists(verified))
         .exists()
     )
+
+
+def partner_refusal(application) -> str | None:
+    """Why a partner application may not act now (a suspended or inactive partner), or None.
+
+    Read by the partner API's kernel (settings.PARTNER_API["APPLICATION_REFUSAL"]) on every
+    request and by the OAuth2 validator before a token is issued.
+    """
+    from accounts.models import PartnerStatus
+
+    partner = getattr(application, "partner", None)
+    if partner is not None and partner.status != PartnerStatus.ACTIVE:
+        return f"The partner {partner.name} is {partner.get_status_display().lower()}."
+    return None

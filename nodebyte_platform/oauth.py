@@ -9,6 +9,8 @@
   grant would be stored.
 - Refresh-token rotation with a short grace period: a refresh racing another with the same
   token gets a pair of its own instead of a 500 (`_save_bearer_token`).
+- A suspended or inactive partner (settings.PARTNER_API["APPLICATION_REFUSAL"]) gets no token
+  and no consent page; its tokens already issued answer 403 partner_suspended (api.auth).
 - Introspection (RFC 7662) answers a partner about its own tokens only: any other token is
   reported inactive, as an unknown one is (DOT answers any authenticated client about any token).
 """
@@ -50,6 +52,16 @@ class PartnerScopes(BaseScopes):
 
 
 class PartnerOAuth2Validator(OAuth2Validator):
+    def validate_grant_type(self, client_id, grant_type, client, request, *args, **kwargs):
+        """A suspended or inactive partner gets no token, by any grant."""
+        _refuse_if_partner_may_not_act(client, request)
+        return super().validate_grant_type(client_id, grant_type, client, request, *args, **kwargs)
+
+    def validate_response_type(self, client_id, response_type, client, request, *args, **kwargs):
+        """Nor does a player get asked to consent to a suspended partner's client."""
+        _refuse_if_partner_may_not_act(client, request)
+        return super().validate_response_type(client_id, response_type, client, request, *args, **kwargs)
+
     def validate_refresh_token(self, refresh_token, client, request, *args, **kwargs):
         """A refresh token superseded by a rotation less than OAUTH2_REFRESH_RETRY_GRACE_SECONDS ago
         is accepted once more; anything else as DOT decides (which revokes the family on reuse)."""
@@ -171,3 +183,13 @@ def _recently_rotated(refresh_token: str):
     if not get_access_token_model().objects.filter(source_refresh_token=row).exists():
         return None
     return row
+
+
+def _refuse_if_partner_may_not_act(client, request) -> None:
+    from oauthlib.oauth2.rfc6749 import errors
+
+    from nodebyte_platform.api.auth import application_refusal
+
+    refusal = application_refusal(client)
+    if refusal:
+        raise errors.UnauthorizedClientError(description=refusal, request=request)

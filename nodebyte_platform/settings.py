@@ -324,9 +324,13 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "nodebyte_platform.api.errors.exception_handler",
     "COERCE_DECIMAL_TO_STRING": True,
 }
-# How the kernel's API plumbing reaches the apps it may not import: the relations of an access
-# token to load with it (its player, its partner), read by nodebyte_platform.api.auth.
-PARTNER_API = {"TOKEN_RELATED": ["user__customer", "application__partner"]}
+# How the kernel's API plumbing reaches the apps it may not import (nodebyte_platform.api.auth).
+PARTNER_API = {
+    "TOKEN_RELATED": ["user__customer", "application__partner"],
+    # Why an application may not act now (its partner suspended): checked at the token endpoint
+    # and on every API request.
+    "APPLICATION_REFUSAL": "accounts.selectors.partner_refusal",
+}
 SPECTACULAR_SETTINGS = {
     "TITLE": "NodeByte Platform partner API",
     "DESCRIPTION": (

@@ -14,6 +14,7 @@ from django.db import transaction
 
 from accounts.errors import InvalidPartnerKind, InvalidScope, InvalidStudio, ValidationFailed
 from accounts.models import Partner, PartnerApplication, PartnerKind, PartnerStatus, PlatformType
+from nodebyte_platform.api.auth import forget_cached_tokens
 from nodebyte_platform.updates import save_changes
 
 
@@ -73,6 +74,8 @@ def update_partner(
             name=name, kind=kind, studio=studio, user=user, type=type, description=description, status=status
         ),
     )
+    # API processes keep tokens with their partner: a suspension must reach them at once.
+    transaction.on_commit(forget_cached_tokens)
     return locked
 
 

@@ -9,6 +9,7 @@ are older drops them. The token's player and studio are read through the relatio
 settings.PARTNER_API (the kernel imports no app).
 """
 
+import functools
 import hashlib
 import logging
 from collections import OrderedDict
@@ -16,12 +17,14 @@ from collections import OrderedDict
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ObjectDoesNotExist
+from django.utils.module_loading import import_string
 from drf_spectacular.contrib.django_oauth_toolkit import DjangoOAuthToolkitScheme
 from oauth2_provider.contrib.rest_framework import OAuth2Authentication, TokenHasScope
 from oauth2_provider.models import get_access_token_model
 from rest_framework.permissions import BasePermission
 
 from nodebyte_platform.api.throttling import budget_window, count_in_pipeline, redis_client
+from nodebyte_platform.errors import DomainError
 
 logger = logging.getLogger(__name__)
 GENERATION_KEY = "api:token-generation"
@@ -73,6 +76,23 @@ def _load(checksum: str):
     )
 
 
+class PartnerSuspended(DomainError):
+    """The token's partner may not act now (suspended or inactive): its tokens answer 403."""
+
+    code = "partner_suspended"
+    http_status = 403
+
+
+@functools.cache
+def _refusal_of():
+    return import_string(settings.PARTNER_API["APPLICATION_REFUSAL"])
+
+
+def application_refusal(application) -> str | None:
+    """Why `application` may not act now, as the apps say (settings.PARTNER_API), or None."""
+    return _refusal_of()(application) if application is not None else None
+
+
 class CachedTokenAuthentication(OAuth2Authentication):
     """OAuth2 bearer tokens from the Authorization header only (never the query string, RFC 9700),
     kept per process between requests: no query and no oauthlib round for a token seen before."""
@@ -105,6 +125,9 @@ class CachedTokenAuthentication(OAuth2Authentication):
         if token.is_expired() or (token.user_id is not None and not token.user.is_active):
             request.oauth2_error = {"error": "invalid_token", "error_description": "The access token expired."}
             return None
+        refusal = application_refusal(token.application)
+        if refusal:
+            raise PartnerSuspended(refusal)
         return (token.user, token)
 
 
