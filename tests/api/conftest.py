@@ -15,12 +15,12 @@ from decimal import Decimal
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 
 from accounts.models import PartnerApplication
 from ledger.models import Asset, SystemWallet
 from ledger.services import issue
+from tests.caching import clear_cache
 from tests.factories.accounts import CustomerFactory, PartnerApplicationFactory, PartnerFactory
 from tests.factories.games import BetLimitFactory, CreditTypeFactory, GameFactory, PackageFactory, StudioFactory
 
@@ -142,7 +142,7 @@ class World:
 
 @pytest.fixture
 def world(db):
-    cache.clear()
+    clear_cache()
     alice = CustomerFactory(user__username="alice")
     bob = CustomerFactory(user__username="bob")
     fund(alice)

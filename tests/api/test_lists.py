@@ -1,16 +1,19 @@
 """Lists: cursor pagination, filters, flat query counts; throttling per application; concurrency."""
 
 import threading
+import time
 import uuid
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.db import connection, connections
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from ledger.models import Wallet
 from tests.api.conftest import error_code, fund
+from tests.caching import clear_cache
 
 pytestmark = pytest.mark.django_db
 
@@ -167,15 +170,24 @@ def test_throttling_counts_in_redis_when_configured(world, api, settings):
     url = _redis_url()
     if url is None:
         pytest.skip("no Redis reachable")
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}}
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": settings.CACHES["default"].get("KEY_PREFIX", ""),
+        }
+    }
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"application": "2/min"}}
     from django.core.cache import cache
 
     token = world.a.player(world.alice)
-    cache.clear()
+    clear_cache()
+    # The window is a fixed minute: start the three requests just after one opens, so they share it.
+    next_minute = (int(time.time()) // 60 + 1) * 60 + 1
     try:
-        assert [api.get("/api/v1/me/wallets/", token=token).status_code for _ in range(3)] == [200, 200, 429]
+        with time_machine.travel(next_minute, tick=True):
+            assert [api.get("/api/v1/me/wallets/", token=token).status_code for _ in range(3)] == [200, 200, 429]
         keys = cache._cache.get_client(None).keys("*throttle_application_app*")
         assert keys and cache._cache.get_client(None).ttl(keys[0]) > 0
     finally:
-        cache.clear()
+        clear_cache()
