@@ -6,8 +6,14 @@ pass their TOTP step and django-axes counts the attempts.
 """
 
 from allauth.account.decorators import secure_admin_login
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import path
+from unfold.decorators import action
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 
 from accounts import services
@@ -20,9 +26,12 @@ from accounts.admin_base import (
     action_confirmation_page,
     action_confirmed,
     run_service,
+    service_form_page,
     show_saved,
 )
-from accounts.models import AuditEntry, Customer, Partner, PartnerApplication, StaffProfile, User
+from accounts.impersonation import StartImpersonationView
+from accounts.models import AuditEntry, Customer, Impersonation, Partner, PartnerApplication, StaffProfile, User
+from accounts.services.impersonation import MIN_REASON_LENGTH, impersonation_minutes
 
 admin.site.login = secure_admin_login(admin.site.login)
 
@@ -133,6 +142,7 @@ class CustomerAdmin(PlatformModelAdmin):
         "created_at",
     )
     actions = ("archive_customers", "unarchive_customers", "send_password_reset", "erase_customers")
+    actions_detail = ["view_as_player"]
 
     @admin.display(ordering="user__username")
     def username(self, obj):
@@ -153,6 +163,48 @@ class CustomerAdmin(PlatformModelAdmin):
 
     def has_erase_permission(self, request, obj=None):
         return request.user.has_perm("accounts.erase_customer")
+
+    def has_impersonate_permission(self, request, obj=None):
+        return request.user.has_perm("accounts.impersonate_customer")
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/view-as-player/",
+                self.admin_site.admin_view(self.view_as_player_view),
+                name="accounts_customer_impersonate",
+            ),
+            *super().get_urls(),
+        ]
+
+    @action(description="View as player", url_path="view-as-player-detail", permissions=["impersonate"])
+    def view_as_player(self, request, object_id):
+        return redirect("admin:accounts_customer_impersonate", object_id)
+
+    def view_as_player_view(self, request, object_id):
+        """Ask why, then hand over to django-hijack (StartImpersonationView) with the reason."""
+        if not self.has_impersonate_permission(request):
+            raise PermissionDenied
+        customer = get_object_or_404(self.get_queryset(request).select_related("user"), pk=object_id)
+        form = ImpersonationForm(request.POST or None, initial={"user_pk": customer.user_id, "next": "/"})
+        refusal = services.impersonation_refusal(staff=request.user, customer=customer)
+        if request.method == "POST":
+            if request.POST.get("user_pk") != str(customer.user_id):
+                return HttpResponseBadRequest("The player in the form is not the player of this page.")
+            if refusal:
+                messages.error(request, refusal)
+                return redirect("admin:accounts_customer_change", customer.pk)
+            if form.is_valid():
+                return StartImpersonationView.as_view()(request)
+        elif refusal:
+            messages.warning(request, refusal)
+        summary = [
+            f"You will see the portal exactly as {customer} sees it, for {impersonation_minutes()} minutes at most.",
+            "Read-only: any change you try is refused. Your reason, the start and the end go into the audit trail.",
+        ]
+        return service_form_page(
+            self, request, title=f"View as {customer}", form=form, summary=summary, submit="Start viewing", obj=customer
+        )
 
     def save_model(self, request, obj, form, change):
         """A new player through register_customer (a referral code; the ledger opens its COIN wallet);
@@ -220,6 +272,32 @@ class CustomerAdmin(PlatformModelAdmin):
         for customer in customers:
             services.erase_customer(customer=customer, actor=request.user)
         self.message_user(request, f"{len(customers)} player(s) erased; ledger history kept.", messages.SUCCESS)
+
+
+class ImpersonationForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        min_length=MIN_REASON_LENGTH,
+        max_length=2000,
+        help_text="For example the ticket you are answering. Kept in the audit trail.",
+    )
+    user_pk = forms.CharField(widget=forms.HiddenInput)
+    next = forms.CharField(widget=forms.HiddenInput)
+
+
+@admin.register(Impersonation)
+class ImpersonationAdmin(ReadOnlyAdmin):
+    list_display = ("started_at", "staff", "customer", "reason_short", "expires_at", "ended_at", "ending")
+    list_filter = ("ending", "started_at")
+    search_fields = ("staff__username", "customer__nickname", "customer__user__username", "reason")
+    list_select_related = ("staff", "customer")
+    date_hierarchy = "started_at"
+    readonly_fields = ("staff", "customer", "reason", "started_at", "expires_at", "ended_at", "ending")
+    fields = readonly_fields
+
+    @admin.display(description="Reason")
+    def reason_short(self, obj):
+        return obj.reason[:80]
 
 
 @admin.register(StaffProfile)

@@ -49,3 +49,10 @@ class EmailTaken(AccountsError):
 class UsernameTaken(AccountsError):
     code = "username_taken"
     http_status = 409
+
+
+class ImpersonationRefused(AccountsError):
+    """Viewing the portal as this player is not this staff member's to do, or not possible."""
+
+    code = "impersonation_refused"
+    http_status = 403

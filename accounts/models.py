@@ -11,6 +11,7 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.utils import timezone
 from oauth2_provider.models import AbstractApplication
 
 
@@ -80,7 +81,10 @@ class Customer(models.Model):
 
     class Meta:
         # Erasure cannot be undone: its own permission, held only by the admin role (roles.py).
-        permissions = [("erase_customer", "Can erase a player's personal data")]
+        permissions = [
+            ("erase_customer", "Can erase a player's personal data"),
+            ("impersonate_customer", "Can view the portal as a player (read-only, time-limited)"),
+        ]
         indexes = [
             models.Index(fields=["vip"], name="accounts_customer_vip_idx"),
             models.Index(fields=["is_archived"], name="accounts_customer_archived_idx"),
@@ -248,3 +252,32 @@ class AuditEntry(models.Model):
 
     def __str__(self):
         return f"{self.action} {self.object_repr}"
+
+
+class Impersonation(models.Model):
+    """A staff member viewing the portal as a player (django-hijack): why, and for how long.
+
+    Read-only and time-boxed (accounts.impersonation.ImpersonationMiddleware); its start and end
+    are also in the audit trail. Rows are never edited by hand: accounts.services.impersonation.
+    """
+
+    class Ending(models.TextChoices):
+        RELEASED = "released", "Stopped by the staff member"
+        EXPIRED = "expired", "Time limit reached"
+
+    staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="impersonations")
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="impersonations")
+    reason = models.TextField()
+    started_at = models.DateTimeField(default=timezone.now, db_index=True)
+    expires_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ending = models.CharField(max_length=16, choices=Ending.choices, blank=True, db_index=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        indexes = [
+            models.Index(fields=["staff", "customer"], condition=Q(ended_at__isnull=True), name="accounts_imp_open_idx")
+        ]
+
+    def __str__(self):
+        return f"{self.staff} as {self.customer} ({self.started_at:%Y-%m-%d %H:%M})"

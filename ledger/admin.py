@@ -9,12 +9,11 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
-from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from unfold.decorators import action, display
 
-from accounts.admin_base import LargeTablePaginator, PlatformTabularInline, ReadOnlyAdmin
+from accounts.admin_base import LargeTablePaginator, PlatformTabularInline, ReadOnlyAdmin, service_form_page
 from ledger import selectors, services
 from ledger.errors import LedgerError
 from ledger.models import (
@@ -29,19 +28,6 @@ from ledger.models import (
     TransferKind,
     Wallet,
 )
-
-
-def _form_page(admin_obj, request, *, title, form, summary=(), submit, obj=None):
-    context = {
-        **admin_obj.admin_site.each_context(request),
-        "opts": admin_obj.model._meta,
-        "title": title,
-        "form": form,
-        "summary": summary,
-        "submit": submit,
-        "original": obj,
-    }
-    return TemplateResponse(request, "admin/ledger/service_form.html", context)
 
 
 @admin.register(Asset)
@@ -166,7 +152,7 @@ class TransferAdmin(ReadOnlyAdmin):
         ]
         if transfer.kind == TransferKind.REVERSAL or hasattr(transfer, "reversed_by"):
             messages.warning(request, "This transfer is a reversal or already reversed; reversing will be refused.")
-        return _form_page(
+        return service_form_page(
             self, request, title="Reverse transfer", form=form, summary=summary, submit="Reverse", obj=transfer
         )
 
@@ -305,7 +291,7 @@ class AdjustmentRequestAdmin(ReadOnlyAdmin):
                     )
                 return redirect("admin:ledger_adjustmentrequest_change", adjustment.pk)
         summary = [f"Adjustments above {services.approval_threshold()} wait for approval by another accounting user."]
-        return _form_page(self, request, title="Manual adjustment", form=form, summary=summary, submit="Submit")
+        return service_form_page(self, request, title="Manual adjustment", form=form, summary=summary, submit="Submit")
 
     def _approve(self, request, adjustment) -> bool:
         try:
@@ -327,7 +313,7 @@ class AdjustmentRequestAdmin(ReadOnlyAdmin):
         if request.method != "POST":
             summary = [f"{adjustment.wallet}: {adjustment.amount:+}", f"Reason: {adjustment.reason}"]
             form = forms.Form()
-            return _form_page(
+            return service_form_page(
                 self, request, title="Approve adjustment", form=form, summary=summary, submit="Approve", obj=adjustment
             )
         self._approve(request, adjustment)
@@ -351,7 +337,7 @@ class AdjustmentRequestAdmin(ReadOnlyAdmin):
                 messages.success(request, "Adjustment rejected.")
             return redirect("admin:ledger_adjustmentrequest_change", adjustment.pk)
         summary = [f"{adjustment.wallet}: {adjustment.amount:+}", f"Reason: {adjustment.reason}"]
-        return _form_page(
+        return service_form_page(
             self, request, title="Reject adjustment", form=form, summary=summary, submit="Reject", obj=adjustment
         )
 
@@ -440,7 +426,7 @@ class ReconciliationFindingAdmin(ReadOnlyAdmin):
                 messages.success(request, "Finding resolved.")
             return redirect("admin:ledger_reconciliationfinding_change", finding.pk)
         summary = [f"{finding.get_kind_display()}: expected {finding.expected}, actual {finding.actual}"]
-        return _form_page(self, request, title="Resolve finding", form=form, summary=summary, submit="Resolve")
+        return service_form_page(self, request, title="Resolve finding", form=form, summary=summary, submit="Resolve")
 
 
 @admin.register(FrozenOwner)

@@ -26,6 +26,9 @@ ROLES: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
     "support": [
         # Archive and edit players; erasing them (erase_customer, a "custom" permission) is the admin's.
         ("accounts", "customer", EDIT),
+        # See the portal as the player sees it while answering them (read-only, 15 minutes, audited).
+        ("accounts", "customer", ("codename:impersonate_customer",)),
+        ("accounts", "impersonation", READ),
         ("accounts", "user", READ),
         ("accounts", "auditentry", READ),
         ("account", "emailaddress", READ),

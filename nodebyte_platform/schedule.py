@@ -37,6 +37,12 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": crontab(minute=30, hour=4),
         "options": {"expire_seconds": 12 * HOUR},
     },
+    # A view as a player whose staff member closed the browser gets its "ended" audit row.
+    "accounts: end expired impersonations": {
+        "task": "accounts.end_expired_impersonations",
+        "schedule": 5 * MINUTE,
+        "options": {"expire_seconds": 4 * MINUTE},
+    },
     "ledger: reconcile": {
         "task": "ledger.reconcile_ledger",
         "schedule": crontab(minute=15, hour=3),

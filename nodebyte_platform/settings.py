@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "oauth2_provider",
+    "hijack",
     "allauth",
     "allauth.account",
     "allauth.socialaccount",
@@ -102,6 +103,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Staff viewing the portal as a player: hijack swaps the user; ours keeps it read-only and brief.
+    "hijack.middleware.HijackUserMiddleware",
+    "accounts.impersonation.ImpersonationMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
@@ -209,6 +213,11 @@ AUTHENTICATION_BACKENDS = [
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "portal:home"
 LOGOUT_REDIRECT_URL = "portal:home"
+
+# Staff viewing the portal as a player (accounts.impersonation): who may, and for how long.
+HIJACK_PERMISSION_CHECK = "accounts.impersonation.may_impersonate"
+HIJACK_INSERT_BEFORE = None  # the portal's base template shows its own banner (no inline styles under the CSP)
+IMPERSONATION_MINUTES = env.int("IMPERSONATION_MINUTES", default=15)
 
 # Email pattern every player's address must match (seed 002's institute-only rule
 # is one value: r"^\d{2}f\d{7}@ds\.study\.iitm\.ac\.in$").

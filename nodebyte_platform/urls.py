@@ -4,6 +4,8 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from oauth2_provider import urls as oauth2_urls
 
+from accounts.impersonation import StopImpersonationView
+
 from .health import healthz
 from .oauth import PartnerIntrospectTokenView
 
@@ -23,6 +25,8 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("accounts/", include("allauth.urls")),
+    # Only hijack's release: starting a view as a player goes through the admin's reason form.
+    path("impersonation/stop/", StopImpersonationView.as_view(), name="impersonation-stop"),
     path("", include("nodebyte_platform.portal_urls")),
 ]
 

@@ -29,6 +29,7 @@ from accounts.admin_base.pages import (
     action_confirmed,
     page_has_something_to_edit,
     run_service,
+    service_form_page,
 )
 from accounts.admin_base.saving import HistoryRevertMixin, InlineSaveMixin, ServiceSaveMixin, show_saved, writes_rows
 from accounts.admin_base.scoping import (
@@ -121,6 +122,7 @@ __all__ = [
     "page_has_something_to_edit",
     "run_service",
     "scope_related_queryset",
+    "service_form_page",
     "show_saved",
     "staff_studio_id",
     "writes_rows",

@@ -141,3 +141,17 @@ class SaveOnlyWhatCanChangeMixin:
         if not page_has_something_to_edit(context):
             context.update(dict.fromkeys(SAVE_BUTTONS, False))
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+
+def service_form_page(modeladmin, request, *, title: str, form, summary=(), submit: str, obj=None) -> TemplateResponse:
+    """The page of an object action that asks for a reason or a confirmation before calling its service."""
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "opts": modeladmin.model._meta,
+        "title": title,
+        "form": form,
+        "summary": summary,
+        "submit": submit,
+        "original": obj,
+    }
+    return TemplateResponse(request, "admin/service_form.html", context)

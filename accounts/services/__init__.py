@@ -4,6 +4,12 @@ Split by use case; everything is importable from `accounts.services`.
 """
 
 from accounts.services.audit import record_audit
+from accounts.services.impersonation import (
+    end_expired_impersonations,
+    end_impersonation,
+    impersonation_refusal,
+    start_impersonation,
+)
 from accounts.services.partners import (
     clear_expired_oauth_tokens,
     create_partner,
@@ -47,8 +53,11 @@ __all__ = [
     "create_player",
     "create_staff",
     "create_user",
+    "end_expired_impersonations",
+    "end_impersonation",
     "erase_customer",
     "grant_superuser",
+    "impersonation_refusal",
     "mark_email_verified",
     "new_referral_code",
     "record_audit",
@@ -56,6 +65,7 @@ __all__ = [
     "role_permissions",
     "send_password_reset",
     "set_staff_role",
+    "start_impersonation",
     "sync_roles",
     "unarchive_customer",
     "update_customer",

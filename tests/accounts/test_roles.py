@@ -132,6 +132,8 @@ def allowed(ok: bool, status: int = 200) -> int:
 
 # Views beyond Django's own, by URL name: the status a GET answers to a role (granted / refused).
 CUSTOM_VIEWS = {
+    "accounts_customer_impersonate": lambda role: allowed(role_holds(role, "accounts.impersonate_customer")),
+    "accounts_customer_view_as_player": lambda role: allowed(role_holds(role, "accounts.impersonate_customer"), 302),
     "ledger_transfer_reverse": lambda role: allowed(role_holds(role, "ledger.add_transfer")),
     "ledger_transfer_reverse_detail": lambda role: allowed(role_holds(role, "ledger.add_transfer"), 302),
     "ledger_adjustmentrequest_adjust": lambda role: allowed(role_holds(role, "ledger.add_adjustmentrequest")),

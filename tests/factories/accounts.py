@@ -5,12 +5,14 @@ referral code and an empty COIN wallet, exactly as a real sign-up leaves it.
 """
 
 import functools
+from datetime import timedelta
 
 import factory
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.contenttypes.models import ContentType
+from django.utils import timezone
 
 from accounts.models import Partner, PartnerApplication, PartnerKind, StaffProfile, StaffRole, User
 
@@ -190,6 +192,7 @@ __all__ = [
     "AccountingStaffFactory",
     "AdminStaffFactory",
     "CustomerFactory",
+    "ImpersonationFactory",
     "PartnerApplicationFactory",
     "PartnerFactory",
     "StaffProfileFactory",
@@ -215,3 +218,16 @@ class AuditEntryFactory(factory.django.DjangoModelFactory):
     object_repr = factory.LazyAttribute(lambda o: str(o.actor))
     before = factory.LazyFunction(lambda: {"is_active": True})
     after = factory.LazyFunction(lambda: {"is_active": False})
+
+
+class ImpersonationFactory(factory.django.DjangoModelFactory):
+    """A support agent's open view of the portal as a player (normally started from the admin)."""
+
+    class Meta:
+        model = "accounts.Impersonation"
+
+    staff = factory.LazyFunction(lambda: staff_user(StaffRole.SUPPORT))
+    customer = factory.SubFactory(CustomerFactory)
+    reason = "Ticket 7: the player cannot find their Gems"
+    started_at = factory.LazyFunction(timezone.now)
+    expires_at = factory.LazyAttribute(lambda o: o.started_at + timedelta(minutes=15))
