@@ -3,6 +3,8 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from billing.urls import webhook_urlpatterns as payment_webhooks
+
 from .health import healthz
 from .oauth import PartnerIntrospectTokenView
 
@@ -17,6 +19,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("accounts/", include("allauth.urls")),
     path("", include("nodebyte_platform.portal_urls")),
+    *payment_webhooks,
 ]
 
 # Under /api/ and /o/ these answer in the API's error body; elsewhere Django's pages.

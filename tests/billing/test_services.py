@@ -159,7 +159,11 @@ def test_request_beyond_balance_writes_nothing():
     fund(customer, "10.00")
     with pytest.raises(InsufficientFunds):
         services.request_withdrawal(
-            customer=customer, amount="10.01", currency=eur(), method=WithdrawalMethod.CRYPTO, crypto_address="bc1q"
+            customer=customer,
+            amount="10.01",
+            currency=eur(),
+            method=WithdrawalMethod.CRYPTO,
+            crypto_address="bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq",
         )
     assert customer.withdrawals.count() == 0
     assert balance(customer) == Decimal("10.00")
