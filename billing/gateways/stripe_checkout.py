@@ -130,10 +130,10 @@ class StripeGateway(Gateway):
             intent = stripe.SetupIntent.retrieve(setup_intent_id, expand=["payment_method"], **options)
         except stripe.StripeError as exc:
             raise _failed(exc, "read the saved card")
-        method = intent.payment_method
+        method = intent.payment_method.to_dict()
         card = method.get("card") or {}
         return {
-            "reference": method.id,
+            "reference": method["id"],
             "gateway_customer_id": intent.customer or "",
             "brand": card.get("brand", ""),
             "last4": card.get("last4", ""),
@@ -171,7 +171,7 @@ class StripeGateway(Gateway):
         except stripe.StripeError as exc:
             raise _failed(exc, "refund")
         status = {"succeeded": "succeeded", "pending": "pending"}.get(refund.status, "failed")
-        return ProviderResult(reference=refund.id, status=status, message=refund.get("failure_reason") or "")
+        return ProviderResult(reference=refund.id, status=status, message=getattr(refund, "failure_reason", None) or "")
 
     def pay_out(self, withdrawal) -> ProviderResult:
         raise GatewayUnavailable(

@@ -142,8 +142,8 @@ def _low_balance_notice(locked: AutoTopUp, *, balance: Decimal) -> None:
         key=f"balance-low:{locked.pk}:{timezone.now():%Y%m%d%H%M%S%f}",
         customer_id=locked.customer_id,
         asset=locked.currency.code,
-        balance=str(balance),
-        threshold=str(limit),
+        balance=locked.currency.format_amount(balance),
+        threshold=locked.currency.format_amount(limit),
     )
 
 

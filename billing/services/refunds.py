@@ -113,28 +113,33 @@ def _refund_at_provider(*, refund: Payment, original: Payment, reason: str, by) 
         failure = result.message if result.status == "failed" else ""
     except (GatewayFailed, GatewayUnavailable) as exc:
         result, failure = None, exc.message
+    if failure or result is None:
+        _undo_refused_refund(refund=refund, original=original, failure=failure, by=by)
+        raise RefundRefused(f"The provider refused the refund: {failure}", details={"refund": str(refund.public_id)})
     with transaction.atomic():
         locked_refund = locked_payment(refund)
-        if failure or result is None:
-            reverse_transfer(
-                transfer=locked_refund.transfer,
-                reason=f"Refund refused by the provider: {failure}"[:500],
-                created_by=by,
-                initiator=INITIATOR,
-            )
-            transition(locked_refund, "fail", reason=failure[:255] or "The provider refused the refund.")
-            locked_refund.save()
-            original_locked = locked_payment(original)
-            original_locked.refunded_amount -= locked_refund.amount
-            original_locked.save(update_fields=["refunded_amount"])
-            raise RefundRefused(
-                f"The provider refused the refund: {failure}", details={"refund": str(refund.public_id)}
-            )
         locked_refund.gateway_reference = result.reference
         transition(locked_refund, "complete", transfer=locked_refund.transfer)
         locked_refund.save()
         _announce_refund(original, locked_refund, reason=reason)
         return locked_refund
+
+
+def _undo_refused_refund(*, refund: Payment, original: Payment, failure: str, by) -> None:
+    """The provider refused: give back what the refund's transfer took, and free its amount again."""
+    with transaction.atomic():
+        locked_refund = locked_payment(refund)
+        reverse_transfer(
+            transfer=locked_refund.transfer,
+            reason=f"Refund refused by the provider: {failure}"[:500],
+            created_by=by,
+            initiator=INITIATOR,
+        )
+        transition(locked_refund, "fail", reason=failure[:255] or "The provider refused the refund.")
+        locked_refund.save()
+        original_locked = locked_payment(original)
+        original_locked.refunded_amount -= locked_refund.amount
+        original_locked.save(update_fields=["refunded_amount"])
 
 
 def _announce_refund(original: Payment, refund: Payment, *, reason: str) -> None:

@@ -66,7 +66,9 @@ def test_auto_top_up_without_a_card_is_refused(client):
     customer = CustomerFactory()
     client.force_login(customer.user)
     response = client.post(
-        reverse("portal:auto-top-up"), {"enabled": "on", "currency": "EUR", "threshold": "10", "amount": "25"}, follow=True
+        reverse("portal:auto-top-up"),
+        {"enabled": "on", "currency": "EUR", "threshold": "10", "amount": "25"},
+        follow=True,
     )
     assert b"needs a saved card" in response.content
     assert not AutoTopUp.objects.exists()
@@ -112,9 +114,8 @@ def test_the_daily_cap_stops_further_charges(settings):
     spend(customer, "25.00")
     run_job("billing.run_auto_topups")
     spend(customer, "25.00")
-    run_job("billing.run_auto_topups")  # re-arm
-    spend(customer, "10.00")
-    run_job("billing.run_auto_topups")
+    run_job("billing.run_auto_topups")  # under the threshold again, but 50.00 would pass the cap
+    assert eur_balance(customer) == Decimal("5.00")
     assert Payment.objects.filter(customer=customer, saved_method__isnull=False).count() == 1
 
 
@@ -128,13 +129,18 @@ def test_balance_low_is_emitted_once_per_fall():
     try:
         customer, _ = set_up(low_balance_threshold="8.00")
         services.configure_auto_topup(
-            customer=customer, currency=eur(), enabled=False, threshold="10.00", amount="25.00", low_balance_threshold="8.00"
+            customer=customer,
+            currency=eur(),
+            enabled=False,
+            threshold="10.00",
+            amount="25.00",
+            low_balance_threshold="8.00",
         )
         spend(customer, "25.00")
         run_auto_topups.delay(trigger="test")
         run_auto_topups.delay(trigger="test")
         assert Reaction.objects.filter(event="billing.balance_low").count() == 1
-        assert seen and seen[0]["threshold"] == "8.00" and seen[0]["balance"] == "5.0000"
+        assert seen and seen[0]["threshold"] == "8.00" and seen[0]["balance"] == "5.00"
     finally:
         signals.balance_low.reactions.pop("tests.record_balance_low", None)
 

@@ -51,26 +51,36 @@ def checkout_session(payment: Payment, **extra) -> dict:
 
 
 def start_stripe_checkout(stripe_api, customer, pack) -> Payment:
+    """Open a checkout; the local server answers as Stripe does and keeps what the SDK sent."""
+    sent = []
+
     def answer(request):
         from werkzeug import Response
 
-        sent = parse_qs(request.get_data(as_text=True))
-        payment = Payment.objects.get(public_id=sent["client_reference_id"][0])
-        assert sent["line_items[0][price_data][unit_amount]"] == ["499"]
-        assert sent["line_items[0][price_data][currency]"] == ["eur"]
-        assert sent["payment_intent_data[metadata][payment]"] == [str(payment.public_id)]
-        assert request.headers["Authorization"] == "Bearer sk_test_local"
-        assert request.headers["Idempotency-Key"] == f"checkout:{payment.public_id}"
-        return Response(json.dumps(checkout_session(payment)), content_type="application/json")
+        form = parse_qs(request.get_data(as_text=True))
+        sent.append((form, dict(request.headers)))
+        session = checkout_session(None)
+        session.update(
+            client_reference_id=form["client_reference_id"][0], metadata={"payment": form["metadata[payment]"][0]}
+        )
+        return Response(json.dumps(session), content_type="application/json")
 
     stripe_api.expect_oneshot_request("/v1/checkout/sessions", method="POST").respond_with_handler(answer)
-    return services.buy_coin_pack(
+    payment = services.buy_coin_pack(
         customer=customer,
         coin_pack=pack,
         gateway="stripe",
         success_url="http://testserver/ok",
         cancel_url="http://testserver/no",
     )
+    ((form, headers),) = sent
+    assert form["client_reference_id"] == [str(payment.public_id)]
+    assert form["line_items[0][price_data][unit_amount]"] == [str(int(pack.price * 100))]
+    assert form["line_items[0][price_data][currency]"] == ["eur"]
+    assert form["payment_intent_data[metadata][payment]"] == [str(payment.public_id)]
+    assert headers["Authorization"] == "Bearer sk_test_local"
+    assert headers["Idempotency-Key"] == f"checkout:{payment.public_id}"
+    return payment
 
 
 def post_webhook(client, payload: str, signature: str | None):
@@ -117,7 +127,7 @@ def test_checkout_opens_a_stripe_session_and_its_webhook_credits_once(stripe_api
     replay = post_webhook(client, payload, stripe_signature(payload))
     assert first.status_code == replay.status_code == 200
     assert replay.json()["duplicate"] is True
-    payment.refresh_from_db()
+    payment = Payment.objects.get(pk=payment.pk)
     assert payment.status == PaymentStatus.COMPLETED and payment.provider_payment_id == INTENT_ID
     assert Wallet.objects.get(owner=customer.user, asset=coin()).balance == Decimal("550.00")
     assert GatewayEvent.objects.filter(gateway="stripe").count() == 1
@@ -160,7 +170,7 @@ def test_payment_failed_event_fails_the_payment(stripe_api, client):
     }
     payload = stripe_event("evt_failed", "payment_intent.payment_failed", intent)
     assert post_webhook(client, payload, stripe_signature(payload)).status_code == 200
-    payment.refresh_from_db()
+    payment = Payment.objects.get(pk=payment.pk)
     assert payment.status == PaymentStatus.FAILED and payment.failure_reason == "Your card was declined."
     assert not Transfer.objects.filter(idempotency_key=f"payment:{payment.public_id}").exists()
 
@@ -169,7 +179,7 @@ def _paid_stripe_payment(stripe_api, client) -> Payment:
     payment = start_stripe_checkout(stripe_api, CustomerFactory(), CoinPackFactory(price=Decimal("4.99")))
     payload = completed_event(payment)
     post_webhook(client, payload, stripe_signature(payload))
-    payment.refresh_from_db()
+    payment = Payment.objects.get(pk=payment.pk)
     return payment
 
 

@@ -75,7 +75,7 @@ def test_the_portal_request_holds_the_amount_and_shows_its_steps(client, funded_
     withdrawal = Withdrawal.objects.get(customer=funded_player)
     assert response.status_code == 302
     assert eur_balance(funded_player) == Decimal("960.00")
-    assert system_wallet(code=SystemWallet.PAYOUTS, asset=eur()).balance == Decimal("40.00")
+    assert Wallet.objects.get(pk=system_wallet(code=SystemWallet.PAYOUTS, asset=eur()).pk).balance == Decimal("40.00")
     page = client.get(reverse("portal:withdrawal", args=[withdrawal.public_id]))
     assert b"Requested" in page.content and b"waiting for approval" in page.content
 
@@ -125,9 +125,9 @@ def test_below_the_threshold_one_approval_pays_out_through_the_sandbox(funded_pl
     with committed(execute=True):
         done = services.approve_withdrawal(withdrawal=withdrawal, by=accounting)
     assert done.status == WithdrawalStatus.PROCESSING
-    withdrawal.refresh_from_db()
+    withdrawal = Withdrawal.objects.get(pk=withdrawal.pk)
     assert withdrawal.status == WithdrawalStatus.COMPLETED and withdrawal.gateway_reference.startswith("sbx_po_")
-    assert system_wallet(code=SystemWallet.PAYOUTS, asset=eur()).balance == 0
+    assert Wallet.objects.get(pk=system_wallet(code=SystemWallet.PAYOUTS, asset=eur()).pk).balance == 0
     assert [s.step for s in withdrawal.steps.all()] == ["requested", "approved", "sent to payout", "paid out"]
 
 
@@ -166,7 +166,7 @@ def test_a_failed_sandbox_payout_releases_the_hold(funded_player, accounting, co
     withdrawal = request(funded_player, amount="30.13")
     with committed(execute=True):
         services.approve_withdrawal(withdrawal=withdrawal, by=accounting)
-    withdrawal.refresh_from_db()
+    withdrawal = Withdrawal.objects.get(pk=withdrawal.pk)
     assert withdrawal.status == WithdrawalStatus.FAILED
     assert withdrawal.failure_reason == "The receiving account rejected the payout."
     assert eur_balance(funded_player) == Decimal("1000.00")
