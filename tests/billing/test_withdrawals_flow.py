@@ -190,3 +190,15 @@ def test_the_player_cancels_a_pending_withdrawal_from_the_portal(client, funded_
     client.post(reverse("portal:withdrawal", args=[withdrawal.public_id]), {"action": "cancel"})
     assert Withdrawal.objects.get(pk=withdrawal.pk).status == WithdrawalStatus.CANCELLED
     assert eur_balance(funded_player) == Decimal("1000.00")
+
+
+def test_support_staff_get_no_approve_or_refund_action_in_the_admin(client, funded_player, support_user):
+    withdrawal = request(funded_player, amount="50.00")
+    client.force_login(support_user)
+    page = client.get(reverse("admin:billing_withdrawal_changelist"))
+    assert page.status_code == 200 and b"approve_withdrawals" not in page.content
+    url = reverse("admin:billing_withdrawal_changelist")
+    client.post(url, {"action": "approve_withdrawals", "_selected_action": [withdrawal.pk], "confirm": "yes"})
+    assert Withdrawal.objects.get(pk=withdrawal.pk).approved_by is None
+    payments = client.get(reverse("admin:billing_payment_changelist"))
+    assert payments.status_code == 200 and b"refund_payments" not in payments.content
