@@ -86,3 +86,26 @@ def test_a_declining_test_card_shows_the_decline(player_page, live_server):
     shot(page, "payment_declined")
     assert "Your card was declined." in page.content()
     assert not Wallet.objects.filter(owner=page.customer.user, asset__code="COIN", balance__gt=0).exists()
+
+
+def test_request_a_withdrawal_and_follow_its_steps(player_page, live_server):
+    from billing.models import Withdrawal
+    from tests.factories.billing import fund
+
+    page = player_page
+    fund(page.customer, "80.00")
+    page.goto(live_server.url + "/pay/withdrawals/")
+    page.fill("input[name=amount]", "25.00")
+    page.select_option("select[name=method]", "bank")
+    page.fill("input[name=iban]", "DE89 3704 0044 0532 0130 00")
+    page.fill("input[name=account_holder]", "Buyer Example")
+    page.get_by_role("button", name="Request withdrawal").click()
+    page.wait_for_url(re.compile(r"/pay/withdrawals/[0-9a-f-]+/$"))
+    shot(page, "withdrawal_status")
+    assert page.get_by_test_id("withdrawal-status").inner_text() == "Pending"
+    assert "Requested" in page.content() and "waiting for approval" in page.content()
+    withdrawal = Withdrawal.objects.get(customer=page.customer)
+    assert withdrawal.bank_details["iban"] == "DE89370400440532013000"
+    page.get_by_role("button", name="Cancel this withdrawal").click()
+    page.wait_for_selector("text=Withdrawal cancelled")
+    assert page.get_by_test_id("withdrawal-status").inner_text() == "Cancelled"
