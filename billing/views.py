@@ -80,6 +80,7 @@ def coin_shop(request, customer):
     context = {
         "packs": list(selectors.coin_packs_on_sale()),
         "gateway": gateway,
+        "gateway_enabled": gateway.is_enabled(),
         "coins": balance_map(user=request.user).get("COIN"),
     }
     return render(request, "billing/coin_shop.html", context)
@@ -99,7 +100,8 @@ def top_up(request, customer):
         )
         if response is not None:
             return response
-    return render(request, "billing/top_up.html", {"form": form, "gateway": gateway})
+    context = {"form": form, "gateway": gateway, "gateway_enabled": gateway.is_enabled()}
+    return render(request, "billing/top_up.html", context)
 
 
 def _result_of(payment: Payment) -> str:
@@ -189,7 +191,12 @@ def cards(request, customer):
             messages.success(request, "Card saved.")
             return redirect("portal:cards")
     stripe = get_gateway("stripe")
-    context = {"methods": list(selectors.saved_methods_of(customer=customer)), "form": form, "stripe": stripe}
+    context = {
+        "methods": list(selectors.saved_methods_of(customer=customer)),
+        "form": form,
+        "stripe": stripe,
+        "sandbox": get_gateway("sandbox"),
+    }
     return render(request, "billing/cards.html", context)
 
 

@@ -514,6 +514,8 @@ UNFOLD = {
 # Stripe is on only with both keys; without them the portal offers the sandbox gateway alone.
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
+# The sandbox gateway hands out coins for test cards: on by default only with DEBUG (the demo).
+PAYMENT_SANDBOX_ENABLED = env.bool("PAYMENT_SANDBOX_ENABLED", default=DEBUG)
 # Which gateway the portal's coin shop and top-up use: "sandbox" (the demo's) or "stripe".
 PAYMENT_GATEWAY = env("PAYMENT_GATEWAY", default="sandbox")
 # Where the sandbox gateway delivers its signed events (default: this site's /webhooks/sandbox/,

@@ -24,6 +24,7 @@ from billing.gateways.base import (
     BadSignature,
     Checkout,
     Gateway,
+    GatewayUnavailable,
     ProviderEvent,
     ProviderResult,
     minor_units,
@@ -101,7 +102,12 @@ class SandboxGateway(Gateway):
     label = "Sandbox (test cards)"
 
     def is_enabled(self) -> bool:
-        return True
+        return bool(settings.PAYMENT_SANDBOX_ENABLED)
+
+    def disabled_reason(self) -> str:
+        if self.is_enabled():
+            return ""
+        return "The sandbox gateway is off (PAYMENT_SANDBOX_ENABLED): it takes no real money."
 
     def start_payment(self, payment, *, success_url: str, cancel_url: str) -> Checkout:
         return Checkout(
@@ -110,6 +116,8 @@ class SandboxGateway(Gateway):
         )
 
     def parse_event(self, *, body: bytes, headers) -> ProviderEvent:
+        if not self.is_enabled():
+            raise GatewayUnavailable(self.disabled_reason())
         wanted = ("webhook-id", "webhook-timestamp", "webhook-signature")
         found = {name: headers.get(name, "") for name in wanted}
         try:
@@ -122,6 +130,8 @@ class SandboxGateway(Gateway):
         return ProviderResult(reference=new_reference("re"), status="succeeded")
 
     def pay_out(self, withdrawal) -> ProviderResult:
+        if not self.is_enabled():
+            raise GatewayUnavailable(self.disabled_reason())
         cents = minor_units(withdrawal.amount, precision=2) % 100
         if cents == FAILING_PAYOUT_CENTS:
             return ProviderResult(

@@ -27,6 +27,8 @@ TOPUP_MAX = "1000.00"
 def _open_at_gateway(payment: Payment, *, success_url: str, cancel_url: str) -> Payment:
     gateway = get_gateway(payment.gateway)
     try:
+        if not gateway.is_enabled():
+            raise GatewayUnavailable(gateway.disabled_reason())
         checkout = gateway.start_payment(payment, success_url=success_url, cancel_url=cancel_url)
     except (GatewayFailed, GatewayUnavailable) as exc:
         fail_payment(payment=payment, reason=exc.message)
@@ -116,6 +118,9 @@ def sandbox_decide(*, payment: Payment, customer, outcome: str, card_number: str
     """The player's choice on the sandbox's hosted page, as the event the sandbox will deliver:
     "pay" with a paying card -> checkout.session.completed; "pay" with a declining test card or
     "decline" -> payment_intent.payment_failed. Nothing is settled here."""
+    sandbox = get_gateway("sandbox")
+    if not sandbox.is_enabled():
+        raise GatewayUnavailable(sandbox.disabled_reason())
     if outcome not in ("pay", "decline"):
         raise ValidationFailed("Choose to pay or to decline.", details={"field": "outcome"})
     with transaction.atomic():

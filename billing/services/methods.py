@@ -4,13 +4,16 @@ from django.db import transaction
 
 from accounts.models import Customer
 from billing.errors import ValidationFailed
-from billing.gateways import get_gateway
+from billing.gateways import GatewayUnavailable, get_gateway
 from billing.gateways import sandbox as sandbox_gateway
 from billing.models import SavedPaymentMethod
 
 
 def add_sandbox_card(*, customer, card_number: str, exp_month: int, exp_year: int) -> SavedPaymentMethod:
     """Save a sandbox test card: it pays, or declines the way its test number says, when charged."""
+    sandbox = get_gateway("sandbox")
+    if not sandbox.is_enabled():
+        raise GatewayUnavailable(sandbox.disabled_reason())
     number = "".join((card_number or "").split())
     if not (number.isdigit() and 12 <= len(number) <= 19 and sandbox_gateway.luhn_ok(number)):
         raise ValidationFailed("That card number is not valid.", details={"field": "card_number"})

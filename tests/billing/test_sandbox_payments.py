@@ -236,3 +236,15 @@ def test_history_lists_payments_with_a_flat_number_of_queries(client, player):
         page = client.get(reverse("portal:payments"))
     assert page.content.count(b'data-testid="payment-row"') == 23
     assert len(many.captured_queries) <= len(few.captured_queries) <= 16
+
+
+def test_with_the_sandbox_off_nothing_can_be_bought_through_it(client, player, settings):
+    settings.PAYMENT_SANDBOX_ENABLED = False
+    page = client.get(reverse("portal:coin-shop"))
+    assert b"Buying is unavailable right now" in page.content
+    pack = CoinPackFactory()
+    response = client.post(reverse("portal:coin-shop"), {"coin_pack": pack.pk}, follow=True)
+    assert response.status_code == 200 and b"PAYMENT_SANDBOX_ENABLED" in response.content
+    assert Payment.objects.get(coin_pack=pack).status == PaymentStatus.FAILED
+    body = json.dumps({"id": "evt_off", "type": "checkout.session.completed", "data": {"object": {}}})
+    assert client.post(reverse("sandbox-events"), data=body, content_type="application/json").status_code == 503
