@@ -15,3 +15,27 @@ class InvalidState(platform_errors.InvalidState, BillingError):
 
 class ValidationFailed(BillingError):
     code = "validation_error"
+
+
+class NotAllowed(BillingError):
+    """The user's role may not decide this (a refund, a payout, a bank payment)."""
+
+    code = "permission_denied"
+    http_status = 403
+
+
+class SelfApproval(BillingError):
+    """Maker-checker: nobody approves their own request or recording, nor approves it twice."""
+
+    code = "self_approval"
+    http_status = 403
+
+
+class LimitExceeded(BillingError):
+    code = "limit_exceeded"
+    http_status = 409
+
+
+class RefundRefused(BillingError):
+    code = "refund_refused"
+    http_status = 409

@@ -77,6 +77,8 @@ class SystemWallet(models.TextChoices):
     RESERVATIONS = "reservations", "Session reservations"
     BONUS_POOL = "bonus_pool", "Bonus pool"
     EXPIRED = "expired", "Expired balances"
+    GATEWAY_STRIPE = "gateway:stripe", "Gateway (Stripe)"
+    GATEWAY_BANK = "gateway:bank", "Bank account (manual transfers)"
 
 
 class Wallet(models.Model):

@@ -19,6 +19,8 @@ SYSTEM_WALLETS = [
     (SystemWallet.PAYOUTS, True, False),
     (SystemWallet.RESERVATIONS, True, False),
     (SystemWallet.BONUS_POOL, False, True),
+    (SystemWallet.GATEWAY_STRIPE, False, True),
+    (SystemWallet.GATEWAY_BANK, False, True),
 ]
 
 # The platform's own assets (code, kind, precision, label); migration 0002 and every post_migrate

@@ -48,4 +48,22 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": crontab(minute=15, hour=3),
         "options": {"expire_seconds": 12 * HOUR},
     },
+    # Payments (billing.tasks): unpaid checkouts past their expiry are cancelled; auto top-ups
+    # charge players under their threshold; payouts still processing and sandbox events not yet
+    # delivered are tried again.
+    "billing: expire unpaid checkouts": {
+        "task": "billing.expire_checkouts",
+        "schedule": 5 * MINUTE,
+        "options": {"expire_seconds": 4 * MINUTE},
+    },
+    "billing: run auto top-ups": {
+        "task": "billing.run_auto_topups",
+        "schedule": MINUTE,
+        "options": {"expire_seconds": 50},
+    },
+    "billing: retry payouts and sandbox events": {
+        "task": "billing.retry_payouts",
+        "schedule": 5 * MINUTE,
+        "options": {"expire_seconds": 4 * MINUTE},
+    },
 }

@@ -390,6 +390,30 @@ CONSTANCE_CONFIG = {
     "INVOICE_DUE_DAYS": (7, "Days between a renewal invoice and its due date", int),
     "SUSPEND_AFTER_OVERDUE_DAYS": (3, "Days overdue before a server is suspended", int),
     "TERMINATE_AFTER_SUSPENDED_DAYS": (14, "Days suspended before a server is terminated", int),
+    # Payments (issue 12): money in and out.
+    "BANK_PAYMENT_APPROVAL_THRESHOLD": (
+        "500.00",
+        "Manual bank-transfer payments above this amount wait for a second accounting user",
+        str,
+    ),
+    "CHECKOUT_EXPIRY_MINUTES": (60, "Minutes before an unpaid checkout is cancelled", int),
+    "WITHDRAWAL_SECOND_APPROVAL_THRESHOLD": (
+        "200.00",
+        "Withdrawals above this amount need a second accounting approver",
+        str,
+    ),
+    "WITHDRAWAL_LIMIT_DAY": ("500.00", "Most a player may withdraw per day (standard players)", str),
+    "WITHDRAWAL_LIMIT_WEEK": ("2000.00", "Most a player may withdraw per week (standard players)", str),
+    "WITHDRAWAL_LIMIT_MONTH": ("5000.00", "Most a player may withdraw per month (standard players)", str),
+    "WITHDRAWAL_LIMIT_FACTOR_GOLD": ("2", "Gold VIP players' withdrawal limits are this many times the standard", str),
+    "WITHDRAWAL_LIMIT_FACTOR_NEW": (
+        "0.5",
+        "Players without a VIP level get this fraction of the standard withdrawal limits",
+        str,
+    ),
+    "WITHDRAWAL_REVIEW_HOURS": (24, "A withdrawal within this many hours of a bonus or deposit is flagged", int),
+    "AUTO_TOPUP_DAILY_CAP": ("200.00", "Most that auto top-up charges one player per day", str),
+    "AUTO_TOPUP_MAX_FAILURES": (3, "Failed auto top-up charges in a row before it is switched off", int),
 }
 # Keys of CONSTANCE_CONFIG that are safe to show to players (seed 004 `is_public`).
 CONSTANCE_PUBLIC_KEYS = ["SITE_NAME", "SUPPORT_EMAIL", "MAINTENANCE_MODE"]
@@ -470,6 +494,8 @@ CONTENT_SECURITY_POLICY_BY_PATH = {
     # The consent form posts here, and the answer redirects to the partner's registered redirect
     # URI, which may be any https origin (http too with DEBUG on, as redirect URIs may be then).
     "/o/authorize/": {"form-action": [SELF, "https:", *(["http:"] if DEBUG else [])]},
+    # Paying: the coin shop and top-up forms post here and are redirected to Stripe Checkout.
+    "/pay/": {"form-action": [SELF, "https://checkout.stripe.com"]},
 }
 SILENCED_SYSTEM_CHECKS = []
 
@@ -491,3 +517,16 @@ UNFOLD = {
     "SITE_SYMBOL": "sports_esports",
     "SHOW_HISTORY": True,
 }
+
+# --- Payments (billing.gateways) ----------------------------------------------------
+
+# Stripe is on only with both keys; without them the portal offers the sandbox gateway alone.
+STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
+# The sandbox gateway hands out coins for test cards: on by default only with DEBUG (the demo).
+PAYMENT_SANDBOX_ENABLED = env.bool("PAYMENT_SANDBOX_ENABLED", default=DEBUG)
+# Which gateway the portal's coin shop and top-up use: "sandbox" (the demo's) or "stripe".
+PAYMENT_GATEWAY = env("PAYMENT_GATEWAY", default="sandbox")
+# Where the sandbox gateway delivers its signed events (default: this site's /webhooks/sandbox/,
+# built from the request that made the choice on the hosted page).
+SANDBOX_EVENTS_URL = env("SANDBOX_EVENTS_URL", default="")

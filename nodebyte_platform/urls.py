@@ -6,6 +6,8 @@ from oauth2_provider import urls as oauth2_urls
 
 from accounts.impersonation import StopImpersonationView
 
+from billing.urls import webhook_urlpatterns as payment_webhooks
+
 from .health import healthz
 from .oauth import PartnerIntrospectTokenView
 
@@ -28,6 +30,7 @@ urlpatterns = [
     # Only hijack's release: starting a view as a player goes through the admin's reason form.
     path("impersonation/stop/", StopImpersonationView.as_view(), name="impersonation-stop"),
     path("", include("nodebyte_platform.portal_urls")),
+    *payment_webhooks,
 ]
 
 # Under /api/ and /o/ these answer in the API's error body; elsewhere Django's pages.

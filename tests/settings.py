@@ -5,6 +5,7 @@
 - Plain static file storage: tests run with DEBUG off and without collectstatic, so the
   manifest storage production uses has no manifest to look names up in.
 - Staff without the TOTP step; tests/accounts/test_lockout_and_mfa.py turns it on to test it.
+- The sandbox payment gateway on (production keeps it off).
 - allauth's rate limits off; the lockout tests put the project's back.
 - Cache keys apart per pytest-xdist worker (below).
 """
@@ -21,6 +22,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 STAFF_REQUIRE_MFA = False
+# Tests run with DEBUG off, where the sandbox gateway is off by default; the suite pays through it.
+PAYMENT_SANDBOX_ENABLED = True
 ACCOUNT_RATE_LIMITS = False
 
 # pytest-xdist workers each have a test database of their own, where the same ids recur; with

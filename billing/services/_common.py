@@ -24,3 +24,20 @@ def _require_fiat_or_coin(asset: Asset) -> None:
 
 def _locked_invoice(invoice: Invoice) -> Invoice:
     return Invoice.objects.select_for_update().get(pk=invoice.pk)
+
+
+# Who may decide a money move that favours the caller (a bank payment, a refund, a payout).
+DECIDING_ROLES = ("accounting", "admin")
+
+
+def require_deciding_staff(user, *, doing: str) -> None:
+    """Refuse unless `user` is active accounting or admin staff (or a superuser)."""
+    from billing.errors import NotAllowed
+
+    if user is None or not getattr(user, "is_active", False):
+        raise NotAllowed(f"Only accounting staff may {doing}.")
+    if user.is_superuser:
+        return
+    profile = getattr(user, "staff_profile", None)
+    if profile is None or profile.is_archived or profile.role not in DECIDING_ROLES:
+        raise NotAllowed(f"Only accounting staff may {doing}.", details={"user": user.pk})

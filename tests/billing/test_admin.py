@@ -24,41 +24,42 @@ def act(client, model, action, *objs, **extra):
     return client.post(url, {"action": action, "_selected_action": [o.pk for o in objs], **extra}, follow=True)
 
 
-def test_complete_payment_action_posts_one_transfer_even_twice(staff_client):
+def test_no_admin_action_completes_a_card_payment(staff_client):
     payment = PaymentFactory(amount=Decimal("12.00"))
-    act(staff_client, "payment", "complete_payments", payment)
-    act(staff_client, "payment", "complete_payments", payment)
-    assert Payment.objects.get(pk=payment.pk).status == PaymentStatus.COMPLETED
-    assert Transfer.objects.filter(idempotency_key=f"payment:{payment.public_id}").count() == 1
-    assert Wallet.objects.get(owner=payment.customer.user, asset=eur()).balance == Decimal("12.00")
+    response = act(staff_client, "payment", "complete_payments", payment)
+    assert response.status_code == 200
+    assert Payment.objects.get(pk=payment.pk).status == PaymentStatus.PENDING
+    assert not Transfer.objects.filter(idempotency_key=f"payment:{payment.public_id}").exists()
+    # Approving is for bank transfers only: a card payment is refused, not completed.
+    page = act(staff_client, "payment", "approve_bank_payments", payment)
+    assert "validation_error" in page.content.decode() or "Only bank transfers" in page.content.decode()
+    assert Payment.objects.get(pk=payment.pk).status == PaymentStatus.PENDING
 
 
 def test_withdrawal_actions_follow_the_lifecycle(staff_client):
     withdrawal = WithdrawalFactory(amount=Decimal("8.00"))
-    response = act(staff_client, "withdrawal", "complete_withdrawals", withdrawal, confirm="yes")
-    assert "invalid_state" in response.content.decode()
-    act(staff_client, "withdrawal", "start_processing", withdrawal)
     act(staff_client, "withdrawal", "fail_withdrawals", withdrawal, confirm="yes", reason="Account closed")
     withdrawal = Withdrawal.objects.get(pk=withdrawal.pk)
     assert withdrawal.status == WithdrawalStatus.FAILED
     assert Wallet.objects.get(owner=withdrawal.customer.user, asset=eur()).balance == Decimal("8.00")
+    response = act(staff_client, "withdrawal", "approve_withdrawals", withdrawal, confirm="yes")
+    assert "invalid_state" in response.content.decode()
 
 
-def test_completing_a_withdrawal_first_lists_the_money_going_out(staff_client):
-    withdrawal = WithdrawalFactory(amount=Decimal("1234.50"), customer__nickname="Payee Pat")
-    act(staff_client, "withdrawal", "start_processing", withdrawal)
-
-    page = act(staff_client, "withdrawal", "complete_withdrawals", withdrawal)
+def test_approving_a_withdrawal_first_lists_the_money_going_out(staff_client, django_capture_on_commit_callbacks):
+    withdrawal = WithdrawalFactory(amount=Decimal("934.50"), customer__nickname="Payee Pat", customer__vip="gold")
+    page = act(staff_client, "withdrawal", "approve_withdrawals", withdrawal)
     html = page.content.decode()
     assert page.status_code == 200 and 'id="action-confirmation"' in html
-    for shown in ("1,234.50", "EUR", "PayPal", "Payee Pat", str(withdrawal.public_id), "To be paid out: 1,234.50 EUR"):
+    for shown in ("934.50", "EUR", "PayPal", "Payee Pat", str(withdrawal.public_id), "To be approved: 934.50 EUR"):
         assert shown in html, shown
-    assert Withdrawal.objects.get(pk=withdrawal.pk).status == WithdrawalStatus.PROCESSING
-    assert not Transfer.objects.filter(idempotency_key=f"withdrawal-payout:{withdrawal.public_id}").exists()
+    assert Withdrawal.objects.get(pk=withdrawal.pk).approved_by is None
 
-    act(staff_client, "withdrawal", "complete_withdrawals", withdrawal, confirm="yes")
-    assert Withdrawal.objects.get(pk=withdrawal.pk).status == WithdrawalStatus.COMPLETED
-    assert Transfer.objects.filter(idempotency_key=f"withdrawal-payout:{withdrawal.public_id}").count() == 1
+    act(staff_client, "withdrawal", "approve_withdrawals", withdrawal, confirm="yes")
+    approved = Withdrawal.objects.get(pk=withdrawal.pk)
+    # Above the threshold (and just after its deposit): waits for a second accounting user.
+    assert approved.status == WithdrawalStatus.PENDING and approved.awaiting == "second approval"
+    assert not Transfer.objects.filter(idempotency_key=f"withdrawal-payout:{withdrawal.public_id}").exists()
 
 
 def test_failing_a_withdrawal_asks_for_the_reason_and_keeps_it(staff_client):
@@ -83,7 +84,7 @@ def test_invoice_actions_and_no_hand_made_money_rows(staff_client):
     act(staff_client, "invoice", "mark_overdue", invoice)
     act(staff_client, "invoice", "cancel_invoices", invoice)
     assert type(invoice).objects.get(pk=invoice.pk).status == "cancelled"
-    for model in ("invoice", "payment", "withdrawal"):
+    for model in ("invoice", "payment", "withdrawal", "gatewayevent", "dispute"):
         assert staff_client.get(reverse(f"admin:billing_{model}_add")).status_code == 403
     staff_client.post(reverse("admin:billing_invoice_change", args=[invoice.pk]), {"total": "0.01", "tax": "5"})
     assert type(invoice).objects.get(pk=invoice.pk).total == invoice.total

@@ -51,7 +51,11 @@ def test_concurrent_withdrawals_never_overdraw():
 
     def withdraw():
         return services.request_withdrawal(
-            customer=customer, amount="30.00", currency=eur(), method=WithdrawalMethod.CRYPTO, crypto_address="bc1q"
+            customer=customer,
+            amount="30.00",
+            currency=eur(),
+            method=WithdrawalMethod.CRYPTO,
+            crypto_address="bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq",
         )
 
     results = run_at_once(withdraw, 3)

@@ -159,7 +159,11 @@ def test_request_beyond_balance_writes_nothing():
     fund(customer, "10.00")
     with pytest.raises(InsufficientFunds):
         services.request_withdrawal(
-            customer=customer, amount="10.01", currency=eur(), method=WithdrawalMethod.CRYPTO, crypto_address="bc1q"
+            customer=customer,
+            amount="10.01",
+            currency=eur(),
+            method=WithdrawalMethod.CRYPTO,
+            crypto_address="bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq",
         )
     assert customer.withdrawals.count() == 0
     assert balance(customer) == Decimal("10.00")
@@ -226,9 +230,11 @@ def test_withdrawal_payout_details_are_encrypted_at_rest():
 
 def test_auto_topup_settings_validated():
     customer = CustomerFactory()
-    setting = services.configure_auto_topup(customer=customer, currency=eur(), enabled=True, threshold="5", amount="20")
+    setting = services.configure_auto_topup(
+        customer=customer, currency=eur(), enabled=False, threshold="5", amount="20"
+    )
     assert setting.amount == Decimal("20")
     with pytest.raises(Exception) as exc:
-        services.configure_auto_topup(customer=customer, currency=eur(), enabled=True, threshold="5", amount="0")
+        services.configure_auto_topup(customer=customer, currency=eur(), enabled=False, threshold="5", amount="0")
     assert exc.value.code == "invalid_amount"
     assert user_wallet(user=customer.user, asset=eur()).balance == 0

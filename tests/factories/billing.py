@@ -124,6 +124,109 @@ class WithdrawalFactory(factory.django.DjangoModelFactory):
         return services.request_withdrawal(**kwargs)
 
 
+class BankTransferFactory(factory.django.DjangoModelFactory):
+    """A bank transfer recorded by an accounting user (under the approval threshold: posted)."""
+
+    class Meta:
+        model = m.BankTransfer
+
+    customer = factory.SubFactory(CUSTOMER)
+    amount = Decimal("50.00")
+    currency = factory.LazyFunction(eur)
+    reference = factory.Sequence(lambda n: f"BANK-{n:06d}")
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        from accounts.models import StaffRole
+        from accounts.services import create_staff
+
+        suffix = kwargs["reference"].lower()
+        recorder = create_staff(
+            username=f"acc-{suffix}", email=f"acc-{suffix}@nodebyte.example", role=StaffRole.ACCOUNTING
+        )
+        payment = services.record_bank_payment(recorded_by=recorder.user, **kwargs)
+        return model_class.objects.get(pk=payment.pk)
+
+
+def coin() -> Asset:
+    return Asset.objects.get(code="COIN")
+
+
+class CoinPackFactory(factory.django.DjangoModelFactory):
+    """A coin pack on sale (billing.services.create_coin_pack)."""
+
+    class Meta:
+        model = m.CoinPack
+
+    name = factory.Sequence(lambda n: f"Pack {n}")
+    currency = factory.LazyFunction(eur)
+    price = Decimal("4.99")
+    coins = Decimal("500.00")
+    bonus_coins = Decimal("50.00")
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        return services.create_coin_pack(**kwargs)
+
+
+class GatewayEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.GatewayEvent
+
+    gateway = "sandbox"
+    event_id = factory.Sequence(lambda n: f"evt_factory_{n:06d}")
+    type = "payment_intent.created"
+    payload = factory.LazyAttribute(lambda o: {"id": o.event_id, "type": o.type})
+    outcome = "ignored: payment_intent.created is not an event we act on"
+
+
+class SandboxEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.SandboxEvent
+
+    event_id = factory.Sequence(lambda n: f"sbx_evt_factory_{n:06d}")
+    payment = factory.SubFactory(PaymentFactory)
+    body = factory.LazyAttribute(lambda o: f'{{"id": "{o.event_id}", "type": "payment_intent.created"}}')
+    target_url = ""
+
+
+class SavedPaymentMethodFactory(factory.django.DjangoModelFactory):
+    """A saved sandbox test card that pays (billing.services.add_sandbox_card)."""
+
+    class Meta:
+        model = m.SavedPaymentMethod
+
+    customer = factory.SubFactory(CUSTOMER)
+    card_number = "4242424242424242"
+    exp_month = 12
+    exp_year = 2030
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        return services.add_sandbox_card(**kwargs)
+
+
+class DisputeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.Dispute
+
+    payment = factory.SubFactory(PaymentFactory)
+    gateway = "sandbox"
+    provider_dispute_id = factory.Sequence(lambda n: f"dp_factory_{n:06d}")
+    amount = Decimal("5.00")
+    reason = "fraudulent"
+    status = m.DisputeStatus.NEEDS_REVIEW
+
+
+class WithdrawalStepFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.WithdrawalStep
+
+    withdrawal = factory.SubFactory(WithdrawalFactory)
+    step = "note"
+    note = "Checked by phone"
+
+
 class AutoTopUpFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = m.AutoTopUp
@@ -142,6 +245,14 @@ class AutoTopUpFactory(factory.django.DjangoModelFactory):
 
 __all__ = [
     "AutoTopUpFactory",
+    "BankTransferFactory",
+    "CoinPackFactory",
+    "DisputeFactory",
+    "GatewayEventFactory",
+    "SandboxEventFactory",
+    "SavedPaymentMethodFactory",
+    "WithdrawalStepFactory",
+    "coin",
     "InvoiceFactory",
     "InvoiceItemFactory",
     "PaymentFactory",

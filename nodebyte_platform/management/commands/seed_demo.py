@@ -104,6 +104,7 @@ class Command(BaseCommand):
             studio = self.seed_catalog()
             logins = self.seed_staff(studio) + self.seed_players() + self.seed_partner(studio)
             self.seed_activity()
+            _seed_payments()
             entries = sync_beat_schedule()
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({entries} scheduled jobs)."))
         self.print_logins(logins)
@@ -267,7 +268,7 @@ class Command(BaseCommand):
                 gateway_reference="seed-demo-alice-topup",
                 description="Demo top-up",
             )
-            billing_services.complete_payment(payment=payment)
+            _confirm_at_sandbox(payment)
         if not Withdrawal.objects.filter(customer=alice).exists():
             billing_services.request_withdrawal(
                 customer=alice,
@@ -313,3 +314,91 @@ class Command(BaseCommand):
                 what_width = max(len(row.what) for row in rows)
                 self.stdout.write("  " + "  ".join("-" * w for w in [*widths, what_width]))
         self.stdout.write("")
+
+
+# --- payments (issue 12) --------------------------------------------------------------
+
+# name, price (EUR), coins, bonus coins
+COIN_PACKS = [
+    ("Starter pack", "4.99", "500.00", "0.00"),
+    ("Player pack", "9.99", "1000.00", "100.00"),
+    ("Champion pack", "49.99", "5000.00", "1000.00"),
+]
+
+
+def _confirm_at_sandbox(payment, *, declined: str = "") -> None:
+    """Settle a seeded payment the way every payment settles: by its gateway's event (here built
+    as the sandbox's hosted page would send it), never by a direct call."""
+    from billing.gateways import ProviderEvent
+
+    key = f"evt_seed_{payment.public_id.hex[:16]}"
+    if declined:
+        obj = {
+            "id": f"pi_seed_{payment.public_id.hex[:12]}",
+            "object": "payment_intent",
+            "metadata": {"payment": str(payment.public_id)},
+            "last_payment_error": {"code": "card_declined", "message": declined},
+        }
+        event = ProviderEvent(id=key, type="payment_intent.payment_failed", object=obj)
+    else:
+        obj = {
+            "id": payment.gateway_reference or f"cs_seed_{payment.public_id.hex[:12]}",
+            "object": "checkout.session",
+            "mode": "payment",
+            "client_reference_id": str(payment.public_id),
+            "payment_intent": f"pi_seed_{payment.public_id.hex[:12]}",
+            "payment_status": "paid",
+        }
+        event = ProviderEvent(id=key, type="checkout.session.completed", object=obj)
+    billing_services.handle_event(gateway=payment.gateway, event=event)
+
+
+def _seed_payments() -> None:
+    """Coin packs on sale; carol's payments: a pack bought, one declined, a top-up refunded; and
+    bob's withdrawal, flagged (it follows a deposit) so it needs two accounting approvers, waiting
+    in the review queue."""
+    from billing.models import CoinPack
+    from ledger.models import Wallet
+
+    eur = ledger_selectors.asset(code="EUR")
+    for order, (name, price, coins, bonus) in enumerate(COIN_PACKS):
+        if not CoinPack.objects.filter(name=name).exists():
+            billing_services.create_coin_pack(
+                name=name, currency=eur, price=price, coins=coins, bonus_coins=bonus, sort_order=order
+            )
+    players = {
+        c.user.username: c for c in Customer.objects.select_related("user").filter(user__username__in=["bob", "carol"])
+    }
+    carol, bob = players.get("carol"), players.get("bob")
+    accounting = StaffProfile.objects.select_related("user").get(user__username="accounting").user
+    if carol is not None and not Payment.objects.filter(customer=carol).exists():
+        pack = CoinPack.objects.get(name="Player pack")
+        bought = billing_services.create_payment(
+            customer=carol, amount=pack.price, currency=eur, coin_pack=pack, description=f"{pack.name} (demo)"
+        )
+        _confirm_at_sandbox(bought)
+        declined = billing_services.create_payment(
+            customer=carol, amount=pack.price, currency=eur, coin_pack=pack, description=f"{pack.name} (demo)"
+        )
+        _confirm_at_sandbox(declined, declined="Your card was declined.")
+        topped = billing_services.create_payment(
+            customer=carol, amount=Decimal("20.00"), currency=eur, type=PaymentKind.TOPUP, description="Demo top-up"
+        )
+        _confirm_at_sandbox(topped)
+        billing_services.refund_payment(
+            payment=topped, amount=Decimal("20.00"), reason="Demo: topped up by mistake", by=accounting
+        )
+    if bob is not None and not Withdrawal.objects.filter(customer=bob).exists():
+        wallet = Wallet.objects.filter(owner=bob.user, asset=eur).first()
+        if wallet is None or wallet.balance < Decimal("150.00"):
+            topup = billing_services.create_payment(
+                customer=bob, amount=Decimal("300.00"), currency=eur, type=PaymentKind.TOPUP, description="Demo top-up"
+            )
+            _confirm_at_sandbox(topup)
+        billing_services.request_withdrawal(
+            customer=bob,
+            amount=Decimal("150.00"),
+            currency=eur,
+            method=WithdrawalMethod.BANK,
+            bank_details={"iban": "DE89 3704 0044 0532 0130 00", "account_holder": "Bob Demo"},
+        )

@@ -1,0 +1,58 @@
+"""Billing (seed 004 products / invoices / invoice_items / payments; seed 003 payment
+transactions, withdrawals, auto_topup_settings). Money settles through the ledger."""
+
+from billing.models.invoices import (
+    BillingCycle,
+    Invoice,
+    InvoiceItem,
+    InvoiceStatus,
+    Product,
+    ProductType,
+    Subscription,
+    SubscriptionStatus,
+)
+from billing.models.payments import (
+    AutoTopUp,
+    BankTransfer,
+    CoinPack,
+    Dispute,
+    DisputeStatus,
+    GatewayEvent,
+    Payment,
+    PaymentKind,
+    PaymentMethod,
+    PaymentStatus,
+    SandboxEvent,
+    SavedPaymentMethod,
+    Withdrawal,
+    WithdrawalMethod,
+    WithdrawalStatus,
+    WithdrawalStep,
+)
+
+__all__ = [
+    "AutoTopUp",
+    "BankTransfer",
+    "BillingCycle",
+    "CoinPack",
+    "Dispute",
+    "DisputeStatus",
+    "GatewayEvent",
+    "Invoice",
+    "InvoiceItem",
+    "InvoiceStatus",
+    "Payment",
+    "PaymentKind",
+    "PaymentMethod",
+    "PaymentStatus",
+    "Product",
+    "ProductType",
+    "SandboxEvent",
+    "SavedPaymentMethod",
+    "Subscription",
+    "SubscriptionStatus",
+    "Withdrawal",
+    "WithdrawalMethod",
+    "WithdrawalStatus",
+    "WithdrawalStep",
+]
