@@ -108,7 +108,9 @@ def compare(*, run, server: Server, panel: dict) -> list[str]:
 
 
 def _locked_open(finding: DriftFinding) -> DriftFinding:
-    locked = DriftFinding.objects.select_for_update().select_related("server", "integration").get(pk=finding.pk)
+    locked = (
+        DriftFinding.objects.select_for_update(of=("self",)).select_related("server", "integration").get(pk=finding.pk)
+    )
     if locked.status != DriftStatus.OPEN:
         raise HostingRefused("This finding is already resolved.", details={"status": locked.status})
     return locked
@@ -175,7 +177,9 @@ def push_our_value(*, finding: DriftFinding, by, client=None) -> DriftFinding:
 
     finding = _locked_open(finding)
     server = (
-        Server.objects.select_for_update().select_related("egg", "node", "customer__user").get(pk=finding.server_id)
+        Server.objects.select_for_update(of=("self",))
+        .select_related("egg", "node", "customer__user")
+        .get(pk=finding.server_id)
     )
     ours = our_values(server)[finding.field]
     lifecycle.push_field(server=server, field=finding.field, value=ours, client=client)

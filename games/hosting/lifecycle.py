@@ -366,7 +366,7 @@ def attempt(*, server: Server, by=None, client=None, action: str | None = None, 
     own_client = client is None
     with transaction.atomic():
         locked = (
-            Server.objects.select_for_update()
+            Server.objects.select_for_update(of=("self",))
             .select_related("integration", "egg", "node", "customer__user")
             .get(pk=server.pk)
         )
