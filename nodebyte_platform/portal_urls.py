@@ -10,4 +10,5 @@ app_name = "portal"
 urlpatterns = [
     path("", pages.home, name="home"),
     *accounts_pages,
+    path("servers/", pages.my_servers, name="servers"),
 ]

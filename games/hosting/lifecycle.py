@@ -501,20 +501,20 @@ def push_field(*, server: Server, field: str, value, client=None) -> None:
     server.last_panel_response = {"action": f"push:{field}", "at": timezone.now().isoformat(), "value": value}
 
 
-def retry_pending(*, progress=None, now=None, client_factory=client_for) -> dict:
-    """Send again every call a panel did not take and whose next attempt is due."""
-    now = now or timezone.now()
-    due = (
-        Server.objects.filter(pending_next_attempt_at__lte=now)
+def due_pending(now=None):
+    return (
+        Server.objects.filter(pending_next_attempt_at__lte=now or timezone.now())
         .exclude(pending_action="")
         .order_by("pending_next_attempt_at", "pk")
     )
+
+
+def retry_pending(*, progress=None, now=None) -> dict:
+    """Send again every call a panel did not take and whose next attempt is due."""
     done = still_pending = refused = 0
-    for server in due.select_related("integration")[:200]:
+    for server in due_pending(now)[:200]:
         try:
-            saved = attempt(
-                server=server, client=None if client_factory is client_for else client_factory(server.integration)
-            )
+            saved = attempt(server=server)
         except (PanelError, HostingRefused, InvalidState) as exc:
             refused += 1
             if progress is not None:

@@ -10,7 +10,7 @@ from games.hosting.models import DriftFinding, PanelUser
 @admin.register(DriftFinding)
 class DriftFindingAdmin(ReadOnlyAdmin):
     list_display = ("server", "field", "origin", "our_value", "panel_value", "synced_value", "status", "created_at")
-    list_filter = ("status", "origin", "field", "integration")
+    list_filter = ("status", "integration")
     search_fields = ("server__name", "server__identifier", "=server__uuid")
     list_select_related = ("server", "integration", "sync_log")
     raw_id_fields = ("server", "integration", "sync_log", "resolved_by")
@@ -45,4 +45,3 @@ class PanelUserAdmin(ReadOnlyAdmin):
     search_fields = ("username", "email", "customer__user__username")
     list_select_related = ("integration", "customer__user")
     raw_id_fields = ("integration", "customer")
-    date_hierarchy = "created_at"

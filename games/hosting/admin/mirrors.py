@@ -41,7 +41,7 @@ MIRROR = "A mirror of the game panel's {what}: panel sync writes it, a hand corr
 class LocationAdmin(PlatformModelAdmin):
     plain_save = MIRROR.format(what="locations")
     list_display = ("short_code", "description", "integration", "external_id", "removed_on_panel_at")
-    list_filter = ("integration", "panel_type")
+    list_filter = ("integration",)
     list_select_related = ("integration",)
     search_fields = ("short_code", "description")
     date_hierarchy = "created_at"
@@ -73,7 +73,7 @@ class AllocationAdmin(PlatformModelAdmin):
 class NestAdmin(PlatformModelAdmin):
     plain_save = MIRROR.format(what="nests")
     list_display = ("name", "author", "integration", "external_id")
-    list_filter = ("integration", "panel_type")
+    list_filter = ("integration",)
     list_select_related = ("integration",)
     search_fields = ("name", "author")
     date_hierarchy = "created_at"

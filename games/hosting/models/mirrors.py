@@ -246,6 +246,7 @@ class Server(PanelMirror):
         indexes = [
             models.Index(fields=["status"], name="games_server_status_idx"),
             models.Index(fields=["created_at"], name="games_server_created_idx"),
+            models.Index(fields=["pending_action"], name="games_server_pending_act_idx"),
             models.Index(
                 fields=["pending_next_attempt_at"],
                 condition=~Q(pending_action=""),
