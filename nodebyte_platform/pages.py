@@ -1,8 +1,10 @@
 """Portal pages that compose several apps (the player's home). Each app serves its own pages."""
 
+from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
 from accounts.selectors import customer_of, has_verified_email
+from games.hosting.selectors import servers_of
 from ledger.selectors import balances_of, user_postings
 
 RECENT_HISTORY = 15
@@ -20,3 +22,11 @@ def home(request):
         "email_verified": has_verified_email(user),
     }
     return render(request, "portal/home.html", context)
+
+
+@login_required
+def my_servers(request):
+    """A player's game servers: status, node and location, limits, address, and the subscription billing keeps."""
+    customer = customer_of(request.user)
+    servers = list(servers_of(customer=customer).select_related("subscription__product__currency")) if customer else []
+    return render(request, "portal/servers.html", {"customer": customer, "servers": servers})

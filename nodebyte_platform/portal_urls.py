@@ -12,4 +12,5 @@ urlpatterns = [
     path("", pages.home, name="home"),
     *accounts_pages,
     *billing_pages,
+    path("servers/", pages.my_servers, name="servers"),
 ]

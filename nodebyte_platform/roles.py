@@ -48,6 +48,8 @@ ROLES: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
         ("games", "game", READ),
         ("games", "server", READ),
         ("games", "gamesession", READ),
+        # Suspend, unsuspend and reinstall a player's server on the panel (creating and terminating stay the admin's).
+        ("games", "server", ("codename:operate_server",)),
     ],
     "accounting": [
         # Reconciliation is theirs to watch: the job runs (starting jobs stays with the admin role).

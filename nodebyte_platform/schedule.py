@@ -66,4 +66,16 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": 5 * MINUTE,
         "options": {"expire_seconds": 4 * MINUTE},
     },
+    # Hosting: sync each panel whose own interval (Integration.sync_interval_minutes) has passed;
+    # one sync per panel at a time. Calls the panels did not take (they were down) go again when due.
+    "games: sync panels": {
+        "task": "games.sync_panels",
+        "schedule": 5 * MINUTE,
+        "options": {"expire_seconds": 4 * MINUTE},
+    },
+    "games: retry pending server actions": {
+        "task": "games.retry_pending_server_actions",
+        "schedule": MINUTE,
+        "options": {"expire_seconds": 50},
+    },
 }

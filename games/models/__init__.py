@@ -1,35 +1,44 @@
-from .betting import BetExposure, BetLimit, BetLimitFinding, ExposurePeriod, FindingReason, period_start
-from .catalog import CreditType, Game, GameType, Package, Studio
-from .hosting import (
+from games.hosting.models import (
     Allocation,
+    DriftFinding,
+    DriftOrigin,
+    DriftStatus,
     Egg,
     EggProperty,
     EggVariable,
+    HytaleGameSession,
+    HytaleToken,
+    Integration,
+    IntegrationKind,
+    IntegrationStatus,
     Location,
     Nest,
     Node,
     PanelType,
+    PanelUser,
+    PendingAction,
     Server,
     ServerBackup,
     ServerDatabase,
     ServerProperty,
     ServerStatus,
     ServerVariable,
-)
-from .integrations import (
-    HytaleGameSession,
-    HytaleToken,
-    Integration,
-    IntegrationKind,
-    IntegrationStatus,
     SyncLog,
     SyncStatus,
     SyncType,
 )
+
+from .betting import BetExposure, BetLimit, BetLimitFinding, ExposurePeriod, FindingReason, period_start
+from .catalog import CreditType, Game, GameType, Package, Studio
 from .play import Bet, BetOutcome, BetStatus, GameSession, SessionResult, SessionStatus
 
 __all__ = [
     "Allocation",
+    "DriftFinding",
+    "DriftOrigin",
+    "DriftStatus",
+    "PanelUser",
+    "PendingAction",
     "Bet",
     "BetExposure",
     "BetLimit",

@@ -1,5 +1,6 @@
 """Writes of the games app: catalog, economy (purchases, credits), sessions, bets and their limits."""
 
+from games.hosting.integrations import create_integration, update_integration
 from games.services.betting import place_bet, resolve_bet_limit_finding, set_bet_limit, settle_bet, void_bet
 from games.services.catalog import (
     create_credit_type,
@@ -13,7 +14,6 @@ from games.services.catalog import (
     update_studio,
 )
 from games.services.economy import buy_package, grant_credits, spend_credits
-from games.services.integrations import create_integration, update_integration
 from games.services.play import end_session, expire_metered_sessions, extend_session, minutes_played, start_session
 
 __all__ = [

@@ -282,3 +282,27 @@ class HytaleGameSessionFactory(factory.django.DjangoModelFactory):
     session_token = "hytale-session-token"
     identity_token = "hytale-identity-token"
     expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(hours=1))
+
+
+class PanelUserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.PanelUser
+
+    integration = factory.SubFactory(IntegrationFactory)
+    external_id = factory.Sequence(lambda n: n + 1)
+    customer = factory.SubFactory(CUSTOMER)
+    username = factory.Sequence(lambda n: f"panel-user-{n}")
+    email = factory.Sequence(lambda n: f"panel-user-{n}@example.test")
+
+
+class DriftFindingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.DriftFinding
+
+    integration = factory.SubFactory(IntegrationFactory)
+    server = factory.SubFactory(ServerFactory, integration=factory.SelfAttribute("..integration"))
+    field = "memory"
+    origin = m.DriftOrigin.PANEL
+    panel_value = 4096
+    our_value = 2048
+    synced_value = 2048

@@ -124,6 +124,7 @@ def test_integration_secrets_are_write_only(client):
         "api_key": "",
         "api_secret": "",
         "status": integration.status,
+        "sync_interval_minutes": 60,
     }
     assert client.post(url, data).status_code == 302
     integration.refresh_from_db()

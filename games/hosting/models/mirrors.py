@@ -5,7 +5,7 @@ import uuid
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django_fsm import FSMField, transition
+from django_fsm import RETURN_VALUE, FSMField, transition
 from encrypted_fields.fields import EncryptedCharField
 
 
@@ -15,10 +15,26 @@ class PanelType(models.TextChoices):
 
 
 class PanelMirror(models.Model):
-    """A row mirrored from a panel: which panel, and its id there."""
+    """A row mirrored from a panel: which panel connection it belongs to, and its id there.
 
+    Unique on (integration, external_id), so two panels' id 1 never collide. A row the panel no
+    longer lists is marked `removed_on_panel_at`, never deleted: a subscription or a ticket may
+    still name it.
+    """
+
+    integration = models.ForeignKey(
+        "games.Integration",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="mirrored_%(class)ss",
+        help_text="The panel connection this row is mirrored from; empty for a row entered by hand.",
+    )
     panel_type = models.CharField(max_length=16, choices=PanelType.choices, default=PanelType.PTERODACTYL)
     external_id = models.PositiveIntegerField(null=True, blank=True, help_text="Id of this row in the panel.")
+    removed_on_panel_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a sync last found this row gone from the panel."
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -28,7 +44,7 @@ class PanelMirror(models.Model):
 
 def _panel_unique(name):
     return models.UniqueConstraint(
-        fields=["panel_type", "external_id"], condition=Q(external_id__isnull=False), name=name
+        fields=["integration", "external_id"], condition=Q(external_id__isnull=False), name=name
     )
 
 
@@ -38,7 +54,7 @@ class Location(PanelMirror):
 
     class Meta:
         ordering = ["short_code"]
-        constraints = [_panel_unique("games_location_panel_unique")]
+        constraints = [_panel_unique("games_location_integration_unique")]
 
     def __str__(self):
         return self.short_code
@@ -59,7 +75,7 @@ class Node(PanelMirror):
 
     class Meta:
         ordering = ["name"]
-        constraints = [_panel_unique("games_node_panel_unique")]
+        constraints = [_panel_unique("games_node_integration_unique")]
         indexes = [models.Index(fields=["is_maintenance"], name="games_node_maintenance_idx")]
 
     def __str__(self):
@@ -83,7 +99,7 @@ class Allocation(PanelMirror):
         constraints = [
             models.UniqueConstraint(fields=["node", "ip", "port"], name="games_allocation_node_ip_port_unique"),
             models.CheckConstraint(condition=Q(port__gte=1) & Q(port__lte=65535), name="games_allocation_port_range"),
-            _panel_unique("games_allocation_panel_unique"),
+            _panel_unique("games_allocation_integration_unique"),
         ]
 
     def __str__(self):
@@ -97,7 +113,7 @@ class Nest(PanelMirror):
 
     class Meta:
         ordering = ["name"]
-        constraints = [_panel_unique("games_nest_panel_unique")]
+        constraints = [_panel_unique("games_nest_integration_unique")]
 
     def __str__(self):
         return self.name
@@ -108,11 +124,14 @@ class Egg(PanelMirror):
     name = models.CharField(max_length=191)
     description = models.TextField(blank=True)
     docker_image = models.CharField(max_length=255, blank=True)
+    docker_images = models.JSONField(
+        default=dict, blank=True, help_text="The egg's images by label, as the panel lists them."
+    )
     startup = models.TextField(blank=True)
 
     class Meta:
         ordering = ["nest__name", "name"]
-        constraints = [_panel_unique("games_egg_panel_unique")]
+        constraints = [_panel_unique("games_egg_integration_unique")]
 
     def __str__(self):
         return self.name
@@ -132,6 +151,7 @@ class EggVariable(PanelMirror):
         ordering = ["egg", "name"]
         constraints = [
             models.UniqueConstraint(fields=["egg", "env_variable"], name="games_egg_variable_env_unique"),
+            _panel_unique("games_eggvariable_integration_unique"),
         ]
 
     def __str__(self):
@@ -154,16 +174,38 @@ class EggProperty(models.Model):
 
 
 class ServerStatus(models.TextChoices):
+    """The panel's statuses (installing, install_failed, reinstall_failed, suspended, restoring_backup;
+    none while it runs), plus ours: pending (not yet on the panel) and terminated (gone from it)."""
+
+    PENDING = "pending", "Pending on the panel"
     INSTALLING = "installing", "Installing"
     INSTALL_FAILED = "install_failed", "Install failed"
+    REINSTALL_FAILED = "reinstall_failed", "Reinstall failed"
+    RESTORING_BACKUP = "restoring_backup", "Restoring a backup"
     RUNNING = "running", "Running"
     SUSPENDED = "suspended", "Suspended"
     TERMINATED = "terminated", "Terminated"
 
 
+class PendingAction(models.TextChoices):
+    """A lifecycle call the panel has not taken yet (it was down): the retry job sends it again."""
+
+    NONE = "", "None"
+    CREATE = "create", "Create"
+    SUSPEND = "suspend", "Suspend"
+    UNSUSPEND = "unsuspend", "Unsuspend"
+    REINSTALL = "reinstall", "Reinstall"
+    BUILD = "build", "Change build"
+    TERMINATE = "terminate", "Terminate"
+
+
 class Server(PanelMirror):
-    """A customer's game server on a panel. Its status moves only through the transitions below;
-    the server lifecycle that calls them (provisioning, suspension on unpaid renewals) is a later issue."""
+    """A customer's game server on a panel. Its status moves only through the transitions below,
+    called by games.hosting.lifecycle (our calls to the panel) and games.hosting.sync (the panel's word).
+
+    `synced_values` keeps the drift-watched fields as the last sync left them on both sides, so
+    the next sync tells a change on the panel from a change here (games.hosting.drift).
+    """
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     customer = models.ForeignKey("accounts.Customer", on_delete=models.PROTECT, related_name="servers")
@@ -181,20 +223,47 @@ class Server(PanelMirror):
     databases_limit = models.PositiveIntegerField(default=0)
     backups_limit = models.PositiveIntegerField(default=0)
     allocations_limit = models.PositiveIntegerField(default=1)
+    default_allocation = models.ForeignKey(
+        "games.Allocation", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    docker_image = models.CharField(max_length=255, blank=True)
+    startup = models.TextField(blank=True)
     installed_at = models.DateTimeField(null=True, blank=True)
     suspended_at = models.DateTimeField(null=True, blank=True)
     terminated_at = models.DateTimeField(null=True, blank=True)
+    synced_values = models.JSONField(default=dict, blank=True)
+    synced_at = models.DateTimeField(null=True, blank=True)
+    pending_action = models.CharField(max_length=16, choices=PendingAction.choices, default="", blank=True)
+    pending_payload = models.JSONField(default=dict, blank=True)
+    pending_attempts = models.PositiveIntegerField(default=0)
+    pending_next_attempt_at = models.DateTimeField(null=True, blank=True)
+    panel_error = models.TextField(blank=True, help_text="The panel's last refusal or why it could not be reached.")
+    last_panel_response = models.JSONField(default=dict, blank=True, help_text="The panel's answer to our last call.")
 
     class Meta:
         ordering = ["name"]
-        constraints = [_panel_unique("games_server_panel_unique")]
+        constraints = [_panel_unique("games_server_integration_unique")]
         indexes = [
             models.Index(fields=["status"], name="games_server_status_idx"),
             models.Index(fields=["created_at"], name="games_server_created_idx"),
+            models.Index(fields=["pending_action"], name="games_server_pending_act_idx"),
+            models.Index(
+                fields=["pending_next_attempt_at"],
+                condition=~Q(pending_action=""),
+                name="games_server_pending_idx",
+            ),
+        ]
+        permissions = [
+            ("operate_server", "Can suspend, unsuspend and reinstall servers on the panel"),
+            ("provision_server", "Can create, rebuild and terminate servers on the panel"),
         ]
 
     def __str__(self):
         return self.name
+
+    @transition(field=status, source=ServerStatus.PENDING, target=ServerStatus.INSTALLING)
+    def mark_created(self):
+        pass
 
     @transition(field=status, source=ServerStatus.INSTALLING, target=ServerStatus.RUNNING)
     def mark_installed(self):
@@ -214,11 +283,30 @@ class Server(PanelMirror):
 
     @transition(
         field=status,
-        source=[ServerStatus.RUNNING, ServerStatus.SUSPENDED, ServerStatus.INSTALL_FAILED, ServerStatus.INSTALLING],
+        source=[ServerStatus.RUNNING, ServerStatus.INSTALL_FAILED, ServerStatus.REINSTALL_FAILED],
+        target=ServerStatus.INSTALLING,
+    )
+    def reinstall(self):
+        pass
+
+    @transition(
+        field=status,
+        source=[s for s in ServerStatus.values if s != ServerStatus.TERMINATED],
         target=ServerStatus.TERMINATED,
     )
     def terminate(self):
         self.terminated_at = timezone.now()
+
+    @transition(field=status, source="*", target=RETURN_VALUE(*ServerStatus.values))
+    def take_panel_status(self, status: str):
+        """The panel's status, as a sync or a finding's reconcile found it."""
+        if status == ServerStatus.SUSPENDED and not self.suspended_at:
+            self.suspended_at = timezone.now()
+        elif status != ServerStatus.SUSPENDED:
+            self.suspended_at = None
+        if status == ServerStatus.RUNNING and not self.installed_at:
+            self.installed_at = timezone.now()
+        return status
 
 
 class ServerVariable(models.Model):

@@ -36,6 +36,9 @@ class Integration(models.Model):
     api_key = EncryptedCharField(max_length=512, blank=True)
     api_secret = EncryptedCharField(max_length=512, blank=True)
     status = models.CharField(max_length=16, choices=IntegrationStatus.choices, default=IntegrationStatus.ACTIVE)
+    sync_interval_minutes = models.PositiveIntegerField(
+        default=60, help_text="How often the scheduled sync runs for this connection (0: never on schedule)."
+    )
     last_sync_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
@@ -57,6 +60,9 @@ class SyncType(models.TextChoices):
     FULL = "full", "Full"
     LOCATIONS = "locations", "Locations"
     NODES = "nodes", "Nodes"
+    ALLOCATIONS = "allocations", "Allocations"
+    NESTS = "nests", "Nests"
+    EGGS = "eggs", "Eggs"
     SERVERS = "servers", "Servers"
     USERS = "users", "Users"
 

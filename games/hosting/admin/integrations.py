@@ -1,11 +1,22 @@
 """Panel and LMS integrations, their sync history, and Hytale tokens (secrets never shown)."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 
 from accounts.admin_base import LargeTablePaginator, PlatformModelAdmin, PlatformTabularInline, show_saved
 from games import services
 from games.admin.secrets import WriteOnlySecretsForm
-from games.models import HytaleGameSession, HytaleToken, Integration, SyncLog
+from games.errors import GameError
+from games.hosting import integrations as connections
+from games.hosting import sync
+from games.hosting.models import (
+    DriftFinding,
+    HytaleGameSession,
+    HytaleToken,
+    Integration,
+    IntegrationKind,
+    SyncLog,
+    SyncStatus,
+)
 
 
 class IntegrationForm(WriteOnlySecretsForm):
@@ -13,19 +24,56 @@ class IntegrationForm(WriteOnlySecretsForm):
 
     class Meta:
         model = Integration
-        fields = ("kind", "name", "user", "url", "api_key", "api_secret", "status")
+        fields = ("kind", "name", "user", "url", "api_key", "api_secret", "status", "sync_interval_minutes")
 
 
 @admin.register(Integration)
 class IntegrationAdmin(PlatformModelAdmin):
     form = IntegrationForm
-    list_display = ("name", "kind", "url", "status", "last_sync_at")
+    list_display = ("name", "kind", "url", "status", "sync_interval_minutes", "last_sync_at", "last_error")
     list_filter = ("kind", "status")
     search_fields = ("name", "url", "user__username")
     list_select_related = ("user",)
     autocomplete_fields = ("user",)
     date_hierarchy = "created_at"
     readonly_fields = ("last_sync_at", "last_error")
+    actions = ("test_connection", "sync_now")
+
+    @admin.action(description="Test connection", permissions=["change"])
+    def test_connection(self, request, queryset):
+        for integration in queryset:
+            try:
+                answer = connections.check_connection(integration=integration)
+            except GameError as exc:
+                self.message_user(request, f"{integration}: {exc.message} ({exc.code})", messages.ERROR)
+            else:
+                counts = ", ".join(f"{v} {k}" for k, v in answer.items())
+                self.message_user(
+                    request, f"{integration}: connected, the panel answered ({counts}).", messages.SUCCESS
+                )
+
+    @admin.action(description="Sync now (every entity)", permissions=["change"])
+    def sync_now(self, request, queryset):
+        """Runs in the request so the operator sees the run's counts; the schedule syncs the rest."""
+        for integration in queryset:
+            if integration.kind not in (IntegrationKind.PTERODACTYL,):
+                self.message_user(
+                    request, f"{integration}: no panel sync for {integration.get_kind_display()}.", messages.ERROR
+                )
+                continue
+            try:
+                log = sync.sync_integration(integration=integration)
+            except GameError as exc:
+                self.message_user(request, f"{integration}: {exc.message} ({exc.code})", messages.ERROR)
+                continue
+            level = messages.SUCCESS if log.status == SyncStatus.COMPLETED else messages.ERROR
+            drifted = log.metadata.get("drift_findings", 0)
+            summary = f"{log.records_synced} synced, {log.records_failed} failed, {drifted} drift findings"
+            self.message_user(
+                request,
+                f"{integration}: sync {log.get_status_display().lower()} ({summary}). {log.error_message}",
+                level,
+            )
 
     def save_model(self, request, obj, form, change):
         """Through games.services: https URLs only, panels without an owner, a kind that never changes."""
@@ -38,12 +86,22 @@ class IntegrationAdmin(PlatformModelAdmin):
             "status": data["status"],
             "api_key": data["api_key"],
             "api_secret": data["api_secret"],
+            "sync_interval_minutes": data["sync_interval_minutes"],
         }
         if change:
             saved = services.update_integration(integration=obj, **values)
         else:
             saved = services.create_integration(**values)
         show_saved(obj, saved)
+
+
+class DriftFindingOfRunInline(PlatformTabularInline):
+    model = DriftFinding
+    fields = ("server", "field", "origin", "our_value", "panel_value", "status")
+    readonly_fields = fields
+    can_delete = False
+    max_num = 0
+    verbose_name_plural = "drift found by this run"
 
 
 @admin.register(SyncLog)
@@ -56,13 +114,16 @@ class SyncLogAdmin(PlatformModelAdmin):
         "status",
         "records_synced",
         "records_failed",
+        "records_total",
         "duration_ms",
+        "error_message",
     )
     list_filter = ("status", "sync_type", "integration")
     search_fields = ("error_message", "integration__name")
     list_select_related = ("integration",)
     raw_id_fields = ("integration",)
     date_hierarchy = "created_at"
+    inlines = (DriftFindingOfRunInline,)
 
     def has_add_permission(self, request):
         return False
