@@ -144,7 +144,8 @@ def recompute_tiers(*, now: datetime | None = None, progress=None) -> dict:
         .values_list("pk", "lp_earned", "target")
     )
     up = down = pending = 0
-    for pk, earned, target in candidates:
+    for pk, earned_raw, target in candidates:
+        earned = Decimal(earned_raw).quantize(Decimal("0.01"))
         with transaction.atomic():
             profile = PlayerProfile.objects.select_for_update().get(pk=pk)
             label = dict(TierLevel.choices)[target]
