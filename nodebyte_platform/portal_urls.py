@@ -3,6 +3,7 @@
 from django.urls import path
 
 from accounts.urls import urlpatterns as accounts_pages
+from loyalty.urls import urlpatterns as loyalty_pages
 from nodebyte_platform import pages
 
 app_name = "portal"
@@ -10,4 +11,5 @@ app_name = "portal"
 urlpatterns = [
     path("", pages.home, name="home"),
     *accounts_pages,
+    *loyalty_pages,
 ]
