@@ -319,6 +319,7 @@ class TierChange(models.Model):
         indexes = [
             models.Index(fields=["customer", "changed_at"], name="loyalty_tierchange_cust_idx"),
             models.Index(fields=["changed_at"], name="loyalty_tierchange_at_idx"),
+            models.Index(fields=["new_tier"], name="loyalty_tierchange_new_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=~Q(old_tier=models.F("new_tier")), name="loyalty_tierchange_moves"),

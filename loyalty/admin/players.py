@@ -198,7 +198,7 @@ class TierChangeAdmin(ReadOnlyAdmin):
     """Written by loyalty.services.standing with each tier move; the history staff and players see."""
 
     list_display = ("customer", "old_tier", "new_tier", "reason", "lp_earned", "changed_at")
-    list_filter = ("new_tier", "old_tier", "changed_at")
+    list_filter = ("new_tier", "changed_at")
     search_fields = ("reason", *CUSTOMER_SEARCH)
     list_select_related = ("customer__user",)
     raw_id_fields = ("customer",)

@@ -107,7 +107,7 @@ def redeem_points(*, customer, target: str, lp_amount, idempotency_key: str) -> 
         ],
         initiator=f"user:{user.pk}",
         idempotency_key=f"redeem:{idempotency_key.strip()[:200]}",
-        description=f"{amount} LP redeemed for {value} {target}",
+        description=f"{lp.format_amount(amount)} LP redeemed for {into.format_amount(value)} {target}",
         metadata={"redeemed_lp": str(amount), "target": target, "value": str(value), "rate": str(rate)},
     )
 
