@@ -43,7 +43,7 @@ def earn_lp_for_bet(*, bet: Bet) -> Transfer | None:
     """Post the LP a settled wager earns: stake x rate of its game type x the tier's lp_multiplier.
 
     Only stakes at risk in real money earn (a push or a void earns nothing, nor do bonus bets);
-    a blocked player earns nothing. One transfer per bet, whatever replays the settlement.
+    a blocked or frozen player earns nothing. One transfer per bet, whatever replays the settlement.
     """
     if bet.status != BetStatus.SETTLED or bet.outcome not in (BetOutcome.WIN, BetOutcome.LOSS):
         return None
@@ -53,6 +53,8 @@ def earn_lp_for_bet(*, bet: Bet) -> Transfer | None:
     profile = PlayerProfile.objects.filter(customer=customer).only("tier", "is_blocked").first()
     if profile is not None and profile.is_blocked:
         return None
+    if ledger_selectors.freeze_reason(user=customer.user) is not None:
+        return None  # a frozen player's wallets move nothing; retrying would not change that
     tier = profile.tier if profile else TierLevel.BRONZE
     game = bet.session.game
     points = (bet.amount * lp_rate(game.type if game else None) * tier_benefit(tier, "lp_multiplier", "1")).quantize(

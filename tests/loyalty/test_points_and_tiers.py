@@ -132,3 +132,16 @@ def test_tier_progress_says_points_needed_and_a_projected_date():
     assert progress["points_needed"] == Decimal("550.00")
     assert progress["projected_date"] is not None
     assert progress["percent"] == 45
+
+
+def test_a_player_frozen_before_the_reaction_runs_earns_nothing(player):
+    from games import services as games_services
+    from ledger.services import set_wallets_frozen
+
+    customer, session = player
+    # Settled without running its after-commit reactions: the LP is not earned yet.
+    bet = games_services.place_bet(session=session, amount=Decimal("20.00"), odds="2", idempotency_key="f1")
+    bet = games_services.settle_bet(bet=bet, outcome=LOSS)
+    set_wallets_frozen(user=customer.user, frozen=True, reason="Chargeback under review")
+    assert services.earn_lp_for_bet(bet=bet) is None
+    assert balance(customer, "LP") == 0
