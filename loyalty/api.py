@@ -8,12 +8,10 @@ from rest_framework import serializers
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
-from ledger.models import Wallet
-from loyalty.models import PlayerProfile, RewardGrant, RewardStatus, TierLevel
+from loyalty.models import PlayerProfile, TierLevel
+from loyalty.selectors import loyalty_overview
 from nodebyte_platform.api.auth import PlayerToken, ScopedToken, player_of
 from nodebyte_platform.api.errors import READ_ERRORS, error_responses
-
-LOYALTY_ASSETS = ["LP", "RP", "BONUS", "TICKETS"]
 
 
 def _tier_of(customer) -> str:
@@ -34,13 +32,25 @@ class BonusOut(serializers.Serializer):
     currency = serializers.CharField()
     wagering_required = serializers.CharField()
     wagering_completed = serializers.CharField()
+    wagering_percent = serializers.IntegerField()
+    eligible_games = serializers.ListField(child=serializers.CharField())
     max_bet = serializers.CharField(allow_null=True)
     expires_at = serializers.DateTimeField(allow_null=True)
+
+
+class ProgressOut(serializers.Serializer):
+    lp_earned = serializers.CharField(help_text="LP earned in the rolling window that decides the tier.")
+    window_days = serializers.IntegerField()
+    next_tier = serializers.CharField(allow_null=True, help_text="Null at the top tier.")
+    points_needed = serializers.CharField(allow_null=True)
+    projected_date = serializers.DateField(allow_null=True, help_text="At the pace of the window; null if none.")
+    percent = serializers.IntegerField()
 
 
 class LoyaltyOut(serializers.Serializer):
     tier = serializers.CharField()
     segment = serializers.CharField()
+    progress = ProgressOut()
     balances = serializers.DictField(child=serializers.CharField(), help_text="LP, RP, BONUS, TICKETS.")
     active_bonuses = BonusOut(many=True)
 
@@ -95,6 +105,14 @@ class MeView(_PlayerView):
             value={
                 "tier": "SILVER",
                 "segment": "WINNING",
+                "progress": {
+                    "lp_earned": "1520.00",
+                    "window_days": 90,
+                    "next_tier": "GOLD",
+                    "points_needed": "3480.00",
+                    "projected_date": "2026-09-14",
+                    "percent": 30,
+                },
                 "balances": {"LP": "1520.00", "RP": "40.00", "BONUS": "25.00", "TICKETS": "3"},
                 "active_bonuses": [
                     {
@@ -104,6 +122,8 @@ class MeView(_PlayerView):
                         "currency": "BONUS",
                         "wagering_required": "250.0000",
                         "wagering_completed": "80.0000",
+                        "wagering_percent": 32,
+                        "eligible_games": ["slots", "roulette"],
                         "max_bet": "5.0000",
                         "expires_at": "2026-02-01T00:00:00Z",
                     }
@@ -114,40 +134,37 @@ class MeView(_PlayerView):
     ],
 )
 class LoyaltyView(_PlayerView):
-    """The player's tier, LP/RP/BONUS/TICKETS balances and active bonuses with their wagering progress."""
+    """The player's tier and progress to the next, LP/RP/BONUS/TICKETS balances and active bonuses with
+    their wagering progress (the same standing as the portal's loyalty page)."""
 
     required_scopes = ["loyalty:read"]
     serializer_class = LoyaltyOut
 
     def get(self, request):
         customer = player_of(request)
-        profile = PlayerProfile.objects.filter(customer=customer).only("tier", "segment").first()
-        wallets = Wallet.objects.filter(owner_id=customer.user_id, asset__code__in=LOYALTY_ASSETS).select_related(
-            "asset"
-        )
-        balances = {code: "0" for code in LOYALTY_ASSETS}
-        for wallet in wallets:
-            balances[wallet.asset.code] = wallet.asset.format_amount(wallet.balance)
-        grants = RewardGrant.objects.filter(customer=customer, status=RewardStatus.ACTIVE).order_by("expires_at")[:50]
+        overview = loyalty_overview(customer=customer)
+        progress = overview["progress"]
         bonuses = [
             {
-                "bonus_id": grant.public_id,
-                "reward_type": grant.reward_type,
-                "amount": str(grant.amount),
-                "currency": grant.currency_type,
-                "wagering_required": str(grant.wagering_required),
-                "wagering_completed": str(grant.wagering_completed),
-                "max_bet": None if grant.max_bet is None else str(grant.max_bet),
-                "expires_at": grant.expires_at,
+                **bonus,
+                "amount": str(bonus["amount"]),
+                "wagering_required": str(bonus["wagering_required"]),
+                "wagering_completed": str(bonus["wagering_completed"]),
+                "max_bet": None if bonus["max_bet"] is None else str(bonus["max_bet"]),
             }
-            for grant in grants
+            for bonus in overview["bonuses"]
         ]
         return Response(
             LoyaltyOut(
                 {
-                    "tier": profile.tier if profile else TierLevel.BRONZE,
-                    "segment": profile.segment if profile else "NEW",
-                    "balances": balances,
+                    "tier": progress["tier"],
+                    "segment": overview["segment"],
+                    "progress": {
+                        **progress,
+                        "lp_earned": str(progress["lp_earned"]),
+                        "points_needed": None if progress["points_needed"] is None else str(progress["points_needed"]),
+                    },
+                    "balances": overview["balances"],
                     "active_bonuses": bonuses,
                 }
             ).data

@@ -21,5 +21,5 @@ class LoyaltyConfig(AppConfig):
         # A test flush (TransactionTestCase) empties every table, data migrations' rows
         # included; like the ledger's base assets, the tiers come back on post_migrate.
         post_migrate.connect(_ensure_default_tiers, sender=self, dispatch_uid="loyalty.ensure_default_tiers")
-        # Reactions to the events of the apps below (a settled bet advances bonus wagering).
+        # Reactions to the events of the apps below (profiles, wagering, LP, metrics).
         from loyalty import reactions  # noqa: F401

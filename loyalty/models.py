@@ -80,6 +80,9 @@ class PlayerProfile(models.Model):
     is_active = models.BooleanField(default=True)
     is_blocked = models.BooleanField(default=False)
     last_activity_at = models.DateTimeField(null=True, blank=True)
+    below_tier_since = models.DateTimeField(
+        null=True, blank=True, help_text="Since when the LP earned in the window is below the tier's range."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -102,7 +105,7 @@ class PlayerProfile(models.Model):
 
 
 class PlayerMetrics(models.Model):
-    """Seed 001 player_metrics. Nothing computes them yet: the metrics job comes with the loyalty engine."""
+    """Seed 001 player_metrics, computed from facts by loyalty.services.metrics (never edited)."""
 
     customer = models.OneToOneField("accounts.Customer", on_delete=models.CASCADE, related_name="loyalty_metrics")
     total_deposited = models.DecimalField(**AMOUNT, default=0)
@@ -299,3 +302,28 @@ class AbuseSignal(models.Model):
 
     def __str__(self):
         return f"{self.signal_type} ({self.severity}) for {self.customer}"
+
+
+class TierChange(models.Model):
+    """A player's move from one tier to another, with why (loyalty.services.tiers)."""
+
+    customer = models.ForeignKey("accounts.Customer", on_delete=models.PROTECT, related_name="tier_changes")
+    old_tier = models.CharField(max_length=16, choices=TierLevel.choices)
+    new_tier = models.CharField(max_length=16, choices=TierLevel.choices)
+    reason = models.CharField(max_length=255)
+    lp_earned = models.DecimalField(**AMOUNT, default=0, help_text="LP earned in the window when it changed.")
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+        indexes = [
+            models.Index(fields=["customer", "changed_at"], name="loyalty_tierchange_cust_idx"),
+            models.Index(fields=["changed_at"], name="loyalty_tierchange_at_idx"),
+            models.Index(fields=["new_tier"], name="loyalty_tierchange_new_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=~Q(old_tier=models.F("new_tier")), name="loyalty_tierchange_moves"),
+        ]
+
+    def __str__(self):
+        return f"{self.customer}: {self.old_tier} -> {self.new_tier}"

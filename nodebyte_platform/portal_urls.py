@@ -4,6 +4,7 @@ from django.urls import path
 
 from accounts.urls import urlpatterns as accounts_pages
 from billing.urls import urlpatterns as billing_pages
+from loyalty.urls import urlpatterns as loyalty_pages
 from nodebyte_platform import pages
 
 app_name = "portal"
@@ -13,4 +14,5 @@ urlpatterns = [
     *accounts_pages,
     *billing_pages,
     path("servers/", pages.my_servers, name="servers"),
+    *loyalty_pages,
 ]

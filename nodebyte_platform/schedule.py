@@ -79,3 +79,37 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "options": {"expire_seconds": 50},
     },
 }
+
+# The loyalty engine (issue 15): metrics, then standing, then rules; expiry and abuse detection.
+BEAT_SCHEDULE |= {
+    "loyalty: recompute metrics": {
+        "task": "loyalty.recompute_metrics",
+        "schedule": crontab(minute=0, hour=2),
+        "options": {"expire_seconds": 12 * HOUR},
+    },
+    "loyalty: segments and tiers": {
+        "task": "loyalty.recompute_standing",
+        "schedule": crontab(minute=30, hour=2),
+        "options": {"expire_seconds": 12 * HOUR},
+    },
+    "loyalty: evaluate reward rules": {
+        "task": "loyalty.evaluate_rules",
+        "schedule": HOUR,
+        "options": {"expire_seconds": 50 * MINUTE},
+    },
+    "loyalty: expire bonuses": {
+        "task": "loyalty.expire_bonuses",
+        "schedule": 15 * MINUTE,
+        "options": {"expire_seconds": 10 * MINUTE},
+    },
+    "loyalty: expire points": {
+        "task": "loyalty.expire_points",
+        "schedule": crontab(minute=45, hour=3),
+        "options": {"expire_seconds": 12 * HOUR},
+    },
+    "loyalty: detect abuse": {
+        "task": "loyalty.detect_abuse",
+        "schedule": 30 * MINUTE,
+        "options": {"expire_seconds": 25 * MINUTE},
+    },
+}

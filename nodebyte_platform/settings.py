@@ -418,6 +418,32 @@ CONSTANCE_CONFIG = {
 # Keys of CONSTANCE_CONFIG that are safe to show to players (seed 004 `is_public`).
 CONSTANCE_PUBLIC_KEYS = ["SITE_NAME", "SUPPORT_EMAIL", "MAINTENANCE_MODE"]
 
+# The loyalty engine (issue 15): thresholds and rates a loyalty manager tunes in Config.
+CONSTANCE_CONFIG |= {
+    "LOYALTY_HOLD_SEVERITY": (
+        5,
+        "New rewards wait for review while a player has unresolved abuse signals this severe (1-10)",
+        int,
+    ),
+    "LOYALTY_SEGMENT_NEW_MAX_BETS": (10, "Players with fewer settled bets than this are NEW", int),
+    "LOYALTY_SEGMENT_VIP_DEPOSIT_MIN": ("5000.00", "Players who deposited at least this are VIP", str),
+    "LOYALTY_SEGMENT_WINNING_PNL_MIN": ("50.00", "Players up at least this much are WINNING", str),
+    "LOYALTY_SEGMENT_LOSING_LOSS_MIN": ("50.00", "Players down at least this much are LOSING", str),
+    "LOYALTY_TIER_WINDOW_DAYS": (90, "Tiers follow the LP earned in this many days", int),
+    "LOYALTY_TIER_DOWNGRADE": ("after_days", "Tier downgrades: never, automatic or after_days", str),
+    "LOYALTY_TIER_DOWNGRADE_DAYS": (30, "Days below a tier before moving down (after_days)", int),
+    "LOYALTY_LP_RATES": ('{"default": "0.10"}', "LP per unit staked, by game type (JSON with a default)", str),
+    "LOYALTY_REDEEM_RP_PER_LP": ("0.50", "RP a player gets per LP redeemed", str),
+    "LOYALTY_REDEEM_COIN_PER_LP": ("0.01", "Coins a player gets per LP redeemed", str),
+    "LOYALTY_LP_VALIDITY_DAYS": (365, "LP older than this expires, oldest first (0: never)", int),
+    "LOYALTY_BONUS_CONVERTS_TO": ("COIN", "Asset a bonus converts to once its wagering is met", str),
+    "LOYALTY_ADJUST_MAX": ("10000", "Largest single staff points adjustment", str),
+    "LOYALTY_BONUS_HUNT_HOURS": (48, "Deposit, bonus and withdrawal within this many hours is bonus hunting", int),
+    "LOYALTY_REFERRAL_RING_MIN": (5, "Invitees of one player that make a referral ring signal", int),
+    "LOYALTY_WIN_RATIO_MAX": ("5.0", "A win/loss ratio above this is abnormal", str),
+    "LOYALTY_WIN_RATIO_MIN_BETS": (20, "Bets before the win/loss ratio detector looks at a player", int),
+}
+
 # --- Email --------------------------------------------------------------------------
 
 # Lower-case: not a setting, so the password in it never shows on a debug page.

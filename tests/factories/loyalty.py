@@ -124,3 +124,17 @@ __all__ = [
     "RewardRuleFactory",
     "TierFactory",
 ]
+
+
+class TierChangeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.TierChange
+
+    customer = factory.SubFactory(CUSTOMER)
+    old_tier = m.TierLevel.BRONZE
+    new_tier = m.TierLevel.SILVER
+    reason = "LP earned in the last 90 days reached Silver"
+    lp_earned = Decimal("1200.00")
+
+
+__all__ += ["TierChangeFactory"]

@@ -87,7 +87,9 @@ def test_a_rule_with_an_unknown_reward_or_a_broken_formula_is_refused(admin_clie
     data = form_data(admin_client, url, RewardRule)
 
     broken = admin_client.post(url, {**data, "reward_config": '{"type": "CASHBACK", "formula": "net_loss *"}'})
-    assert form_errors(broken) == ["reward_config: The formula 'net_loss *' is not an expression. (validation_error)"]
+    assert form_errors(broken) == [
+        "reward_config: The formula 'net_loss *' is not an expression (invalid syntax). (validation_error)"
+    ]
     unknown = admin_client.post(url, {**data, "reward_config": '{"type": "FREE_MONEY"}'})
     assert "(validation_error)" in form_errors(unknown)[0]
     rule.refresh_from_db()

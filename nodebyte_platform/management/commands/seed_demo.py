@@ -21,13 +21,13 @@ from accounts.models import Customer, PartnerApplication, StaffProfile, StaffRol
 from billing import services as billing_services
 from billing.models import Invoice, Payment, PaymentKind, Withdrawal, WithdrawalMethod
 from games import services as game_services
-from games.models import BetLimit, CreditType, Game, Package, Studio
+from games.models import Bet, BetLimit, BetOutcome, CreditType, Game, Package, Studio
 from games.services.catalog import create_studio
 from ledger import selectors as ledger_selectors
 from ledger.models import TransferKind
 from ledger.services import issue
 from loyalty import services as loyalty_services
-from loyalty.models import AbuseSignal, CurrencyType, RewardGrant, RewardType
+from loyalty.models import AbuseSignal, CurrencyType, RewardGrant, RewardRule, RewardType
 from nodebyte_platform.celery import sync_beat_schedule
 from support import services as support_services
 from support.models import Ticket, TicketCategory
@@ -105,6 +105,7 @@ class Command(BaseCommand):
             logins = self.seed_staff(studio) + self.seed_players() + self.seed_partner(studio)
             self.seed_activity()
             _seed_payments()
+            self.seed_loyalty()
             entries = sync_beat_schedule()
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({entries} scheduled jobs)."))
         self.print_logins(logins)
@@ -315,6 +316,106 @@ class Command(BaseCommand):
                 self.stdout.write("  " + "  ".join("-" * w for w in [*widths, what_width]))
         self.stdout.write("")
 
+    # --- the loyalty engine (issue 15) ------------------------------------------------
+
+    def seed_loyalty(self) -> None:
+        """Bob plays and loses (so seed 001's example rule, left inactive, has a player to
+        simulate), Alice has a bonus whose wagering her next bets advance, Carol is flagged and
+        her reward waits in the review queue; metrics, segments and tiers are then computed."""
+        players = {
+            c.user.username: c
+            for c in Customer.objects.select_related("user").filter(user__username__in=["alice", "bob", "carol"])
+        }
+        alice, bob, carol = players["alice"], players["bob"], players["carol"]
+        arena = Game.objects.get(name="Starfall Arena")
+        if not RewardRule.objects.filter(rule_id="losing-cashback").exists():
+            loyalty_services.create_reward_rule(
+                rule_id="losing-cashback",
+                name="Cashback for losing players",
+                description="Seed 001's example: 10% of the net loss back as bonus money. Simulate, then activate.",
+                priority=10,
+                is_active=False,
+                conditions={
+                    "segment": "LOSING",
+                    "net_loss_min": 100,
+                    "session_count_min": 3,
+                    "days_since_last_deposit": {"max": 7},
+                },
+                reward_config={
+                    "type": "BONUS_BALANCE",
+                    "formula": "net_loss * 0.10",
+                    "max_amount": 500,
+                    "wagering_requirement": 10,
+                    "expiry_hours": 48,
+                    "eligible_games": ["slots", "roulette"],
+                },
+            )
+        if not Bet.objects.filter(session__customer=bob).exists():
+            # Three sessions of four bets: eleven lost, one won; a net loss of 105.00 COIN.
+            for round_ in range(3):
+                session = game_services.start_session(customer=bob, game=arena)
+                for n in range(4):
+                    won = round_ == 0 and n == 0
+                    bet = game_services.place_bet(
+                        session=session,
+                        amount=Decimal("5.00" if won else "10.00"),
+                        odds="2",
+                        idempotency_key=f"seed_demo:bob:{round_}:{n}",
+                    )
+                    game_services.settle_bet(
+                        bet=bet,
+                        outcome=BetOutcome.WIN if won else BetOutcome.LOSS,
+                        payout=Decimal("10.00") if won else None,
+                    )
+                game_services.end_session(session=session)
+        if not RewardGrant.objects.filter(customer=alice, reward_type=RewardType.BONUS_BALANCE).exists():
+            loyalty_services.issue_reward(
+                customer=alice,
+                reward_type=RewardType.BONUS_BALANCE,
+                amount=Decimal("20.00"),
+                currency_type=CurrencyType.BONUS,
+                wagering_required=Decimal("100.00"),
+                max_bet=Decimal("25.00"),
+                eligible_games=["arcade"],
+                expiry_hours=7 * 24,
+                metadata={"source": "seed_demo", "why": "welcome bonus, 5x wagering in arcade games"},
+            )
+            # A deposit of 25 and her first wager of it towards the bonus (counted by loyalty's
+            # reaction once this commits), so her opening 500 coins stay as printed.
+            issue(
+                user=alice.user,
+                asset=ledger_selectors.asset(code="COIN"),
+                amount=Decimal("25.00"),
+                kind=TransferKind.DEPOSIT,
+                initiator=INITIATOR,
+                idempotency_key="seed_demo:alice:bonus-deposit",
+                description="Demo deposit",
+            )
+            session = game_services.start_session(customer=alice, game=arena)
+            bet = game_services.place_bet(
+                session=session, amount=Decimal("25.00"), odds="2", idempotency_key="seed_demo:alice:bonus"
+            )
+            game_services.settle_bet(bet=bet, outcome=BetOutcome.LOSS)
+            game_services.end_session(session=session)
+        if not AbuseSignal.objects.filter(customer=carol).exists():
+            loyalty_services.record_abuse_signal(
+                customer=carol,
+                signal_type="referral_ring",
+                severity=7,
+                description="Six accounts registered through Carol's referral code within a day.",
+                metadata={"key": "seed_demo", "invitees": 6},
+            )
+        if not RewardGrant.objects.filter(customer=carol).exists():
+            loyalty_services.issue_reward(
+                customer=carol,
+                reward_type=RewardType.TICKETS,
+                amount=Decimal("5"),
+                currency_type=CurrencyType.TICKETS,
+                metadata={"source": "seed_demo", "why": "tournament prize"},
+            )  # held: pending in the review queue
+        loyalty_services.recompute_all_metrics()
+        loyalty_services.recompute_segments()
+        loyalty_services.recompute_tiers()
 
 # --- payments (issue 12) --------------------------------------------------------------
 
