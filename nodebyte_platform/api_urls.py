@@ -8,4 +8,5 @@ urlpatterns = [
     path("", include("games.api.urls")),
     path("me/", loyalty_api.MeView.as_view(), name="api-me"),
     path("me/loyalty/", loyalty_api.LoyaltyView.as_view(), name="api-me-loyalty"),
+    path("", include("support.api_urls")),
 ]

@@ -128,6 +128,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "constance.context_processors.config",
+                "support.context_processors.notifications",
             ],
         },
     },
@@ -276,6 +277,7 @@ OAUTH2_SCOPES = {
     "sessions:write": "Start and end game sessions and place bets",
     "bets:settle": "Settle bets of the studio's games (the game's server, client credentials only)",
     "loyalty:read": "Read the player's loyalty status",
+    "webhooks:manage": "Register and manage the partner's webhook endpoints and replay deliveries",
 }
 OAUTH2_PROVIDER_APPLICATION_MODEL = "accounts.PartnerApplication"
 # A refresh token rotated less than this ago may be used once more (two refreshes racing, a client
@@ -381,6 +383,28 @@ CONSTANCE_CONFIG = {
     "INVOICE_DUE_DAYS": (7, "Days between a renewal invoice and its due date", int),
     "SUSPEND_AFTER_OVERDUE_DAYS": (3, "Days overdue before a server is suspended", int),
     "TERMINATE_AFTER_SUSPENDED_DAYS": (14, "Days suspended before a server is terminated", int),
+    # Support (support/config.py reads and checks these).
+    "SUPPORT_SLA_HOURS": (
+        '{"low": [48, 120], "medium": [24, 72], "high": [8, 24], "urgent": [2, 8]}',
+        "Ticket SLA per priority as JSON: [hours to first response, hours to resolution]",
+        str,
+    ),
+    "TICKET_AUTO_CLOSE_DAYS": (7, "Days waiting on the customer before a ticket closes itself", int),
+    "TICKET_REOPEN_DAYS": (
+        30,
+        "A player's reply reopens a ticket closed fewer days ago than this; after it they open a new one",
+        int,
+    ),
+    "TICKET_ATTACHMENT_MAX_MB": (5, "Largest ticket attachment, in MB", int),
+    "TICKET_ATTACHMENT_RETENTION_DAYS": (90, "Days after a ticket closes before its attachments are deleted", int),
+    "LOW_BALANCE_REPEAT_HOURS": (24, "Hours before the same low-balance notice may be sent again", int),
+    "WEBHOOK_RETRY_SCHEDULE": (
+        "5s,5m,30m,2h,5h,10h",
+        "Delays between webhook delivery attempts (s, m, h, d); after the last one a delivery fails",
+        str,
+    ),
+    "WEBHOOK_DISABLE_AFTER_DAYS": (5, "Days an endpoint may fail every delivery before it is disabled", int),
+    "WEBHOOK_SECRET_OVERLAP_HOURS": (24, "Hours a rotated webhook secret keeps signing beside the new one", int),
 }
 # Keys of CONSTANCE_CONFIG that are safe to show to players (seed 004 `is_public`).
 CONSTANCE_PUBLIC_KEYS = ["SITE_NAME", "SUPPORT_EMAIL", "MAINTENANCE_MODE"]
@@ -397,6 +421,8 @@ if not _email_url:
 vars().update(env.email_url_config(_email_url))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="NodeByte Platform <no-reply@nodebyte.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where the portal is reached from outside: links in notification emails start with it.
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 # --- Static, media, i18n ------------------------------------------------------------
 
@@ -409,6 +435,8 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = env("MEDIA_ROOT", default=str(BASE_DIR / "media"))
+# Ticket attachments: outside MEDIA_ROOT and never served as static files (support.storage).
+PRIVATE_MEDIA_ROOT = env("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "private-media"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -463,6 +491,12 @@ CONTENT_SECURITY_POLICY_BY_PATH = {
     "/o/authorize/": {"form-action": [SELF, "https:", *(["http:"] if DEBUG else [])]},
 }
 SILENCED_SYSTEM_CHECKS = []
+
+# Outbound webhooks (support.webhooks): in production a delivery never reaches a private,
+# loopback or link-local address, whatever the URL's name resolves to.
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", default=DEBUG)
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+WEBHOOK_RESPONSE_BODY_LIMIT = 4096
 
 LOGGING = {
     "version": 1,
