@@ -72,6 +72,7 @@ def _uuid(value: str) -> uuid.UUID:
 class _Mine:
     """The endpoint the URL names, if it is this application's (404 otherwise)."""
 
+    queryset = WebhookEndpoint.objects.none()  # for the schema only; reads filter by the caller
     required_scopes = [SCOPE]
     permission_classes = [ScopedToken, ClientToken]
 
@@ -175,6 +176,7 @@ class EndpointRotateView(_Mine, IdempotentWriteView):
 class DeliveryListView(_Mine, PartnerView):
     """The endpoint's latest deliveries, newest first."""
 
+    queryset = WebhookDelivery.objects.none()
     serializer_class = DeliveryOut
 
     @extend_schema(responses={200: DeliveryOut(many=True), **error_responses(*READ_ERRORS)})

@@ -14,4 +14,6 @@ urlpatterns = [
     path("notifications/read-all/", views.notification_read_all, name="notifications_read_all"),
     path("notifications/settings/", views.notification_settings, name="notification_settings"),
     path("notifications/<uuid:public_id>/read/", views.notification_read, name="notification_read"),
+    path("notifications/discord/", views.discord_webhooks, name="discord_webhooks"),
+    path("notifications/discord/<int:pk>/<str:action>/", views.discord_webhook_action, name="discord_webhook_action"),
 ]

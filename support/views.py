@@ -11,12 +11,15 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from accounts.selectors import customer_of
+from games.models import Server
 from support import selectors, services
 from support.errors import SupportError
 from support.forms import NewTicketForm, ReplyForm
-from support.models import Channel, NotificationSettings, TicketStatus
+from support.models import Channel, DiscordWebhook, NotificationSettings, NotificationType, TicketStatus
 
 PAGE_SIZE = 20
+# Notices only staff receive (an assignee told of an escalation): not offered to players.
+STAFF_ONLY_TYPES = {NotificationType.TICKET_ESCALATED}
 
 
 def _customer_or_404(request):
@@ -175,11 +178,69 @@ def notification_settings(request):
         else:
             messages.success(request, "Notification settings saved.")
             return redirect(reverse("portal:notification_settings"))
+    rows = services.preferences_of(user=user, stored=stored)
+    if not user.is_staff:
+        rows = [row for row in rows if row.type not in STAFF_ONLY_TYPES]
     context = {
-        "rows": services.preferences_of(user=user, stored=stored),
+        "rows": rows,
         "record": record,
-        "threshold": request.POST.get("low_balance_threshold") or (record.low_balance_threshold if record else "10.00"),
+        "threshold": request.POST.get("low_balance_threshold")
+        or (f"{record.low_balance_threshold:.2f}" if record else "10.00"),
         "notification_email": request.POST.get("notification_email") or (record.notification_email if record else ""),
         "errors": errors,
     }
     return render(request, "support/notification_settings.html", context, status=400 if errors else 200)
+
+
+@login_required
+def discord_webhooks(request):
+    """The player's Discord webhooks: add one (URL checked, template checked), send a test, remove."""
+    customer = _customer_or_404(request)
+    errors = []
+    if request.method == "POST":
+        server = None
+        server_id = request.POST.get("server")
+        if server_id:
+            server = Server.objects.filter(customer=customer, pk=server_id).first()
+            if server is None:
+                errors.append("Choose one of your servers.")
+        if not errors:
+            try:
+                services.create_discord_webhook(
+                    owner=request.user,
+                    name=request.POST.get("name", ""),
+                    url=request.POST.get("url", ""),
+                    server=server,
+                    kinds={kind: request.POST.get(kind) == "on" for kind in services.DISCORD_KINDS},
+                    message_template=request.POST.get("message_template", ""),
+                )
+            except SupportError as exc:
+                errors.append(exc.message)
+            else:
+                messages.success(request, "Webhook added. Send a test to check it.")
+                return redirect("portal:discord_webhooks")
+    context = {
+        "webhooks": DiscordWebhook.objects.filter(owner=request.user).select_related("server").order_by("name"),
+        "servers": Server.objects.filter(customer=customer).order_by("name"),
+        "kinds": services.DISCORD_KINDS,
+        "errors": errors,
+        "form": request.POST,
+    }
+    return render(request, "support/discord_webhooks.html", context, status=400 if errors else 200)
+
+
+@login_required
+@require_POST
+def discord_webhook_action(request, pk: int, action: str):
+    webhook = DiscordWebhook.objects.filter(owner=request.user, pk=pk).first()
+    if webhook is None:
+        raise Http404("No such webhook.")
+    if action == "test":
+        services.send_discord_test(webhook=webhook)
+        messages.success(request, f"Test message queued for {webhook.name}.")
+    elif action == "delete":
+        services.delete_discord_webhook(webhook=webhook)
+        messages.success(request, f"{webhook.name} removed.")
+    else:
+        raise Http404("No such action.")
+    return redirect("portal:discord_webhooks")

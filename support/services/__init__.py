@@ -2,6 +2,9 @@
 
 from support.services.discord import (
     DISCORD_EVENT_TYPES,
+    DISCORD_KINDS,
+    create_discord_webhook,
+    delete_discord_webhook,
     enqueue_discord_event,
     render_message,
     save_discord_webhook,
@@ -46,13 +49,16 @@ from support.services.webhooks import (
 
 __all__ = [
     "DISCORD_EVENT_TYPES",
+    "DISCORD_KINDS",
     "PARTNER_EVENT_TYPES",
     "add_ticket_reply",
     "assign_ticket",
     "auto_close_ticket",
     "close_ticket",
+    "create_discord_webhook",
     "create_endpoint",
     "delete_attachment",
+    "delete_discord_webhook",
     "delete_endpoint",
     "enqueue_discord_event",
     "enqueue_partner_event",

@@ -147,3 +147,31 @@ def send_discord_test(*, webhook: DiscordWebhook) -> WebhookDelivery:
         )
         _send_after_commit([delivery.pk])
     return delivery
+
+
+def create_discord_webhook(*, owner, name: str, url: str, server=None, kinds: dict, message_template: str = ""):
+    """A player's new webhook (the portal's form): name, URL, the kinds of event it takes, template."""
+    if not (name or "").strip():
+        raise ValidationFailed("Give the webhook a name.", details={"field": "name"})
+    unknown = set(kinds) - {switch for switch, _ in DISCORD_EVENT_TYPES.values()}
+    if unknown:
+        raise ValidationFailed("Unknown kinds of event.", details={"field": "kinds"})
+    webhook = DiscordWebhook(owner=owner, server=server, name=name.strip()[:100], message_template=message_template)
+    for switch in {s for s, _ in DISCORD_EVENT_TYPES.values()}:
+        setattr(webhook, switch, bool(kinds.get(switch)))
+    return save_discord_webhook(webhook=webhook, new_url=url)
+
+
+def delete_discord_webhook(*, webhook: DiscordWebhook) -> None:
+    """The owner removes a webhook; its delivery log goes with it."""
+    with transaction.atomic():
+        DiscordWebhook.objects.filter(pk=webhook.pk).delete()
+
+
+DISCORD_KINDS = {
+    "notify_server_events": "Server events (status, suspension)",
+    "notify_backups": "Backups",
+    "notify_billing": "Billing (invoices, payments)",
+    "notify_tickets": "Support tickets",
+    "notify_player_events": "Player events",
+}
