@@ -10,4 +10,5 @@ urlpatterns = [
     path("me/", loyalty_api.MeView.as_view(), name="api-me"),
     path("me/loyalty/", loyalty_api.LoyaltyView.as_view(), name="api-me-loyalty"),
     path("me/payments/", billing_api.MyPaymentsView.as_view(), name="api-me-payments"),
+    path("", include("support.api_urls")),
 ]

@@ -6,6 +6,7 @@ from accounts.urls import urlpatterns as accounts_pages
 from billing.urls import urlpatterns as billing_pages
 from loyalty.urls import urlpatterns as loyalty_pages
 from nodebyte_platform import pages
+from support.urls import urlpatterns as support_pages
 
 app_name = "portal"
 
@@ -15,4 +16,5 @@ urlpatterns = [
     *billing_pages,
     path("servers/", pages.my_servers, name="servers"),
     *loyalty_pages,
+    *support_pages,
 ]

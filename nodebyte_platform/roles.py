@@ -37,11 +37,20 @@ ROLES: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
         ("axes", "accessattempt", ("view", "delete")),
         ("axes", "accessfailurelog", READ),
         # Tickets and their replies are the record of what a player was told: never deleted by support.
+        # Nothing of support is deleted by support: what was said, sent and delivered stays on record.
         ("support", "ticket", WRITE),
         ("support", "ticketreply", WRITE),
-        ("support", "notification*", ALL),
-        ("support", "discordwebhook", ALL),
-        ("support", "webhookdelivery", ALL),
+        ("support", "ticketattachment", READ),
+        ("support", "department", WRITE),
+        ("support", "cannedreply", WRITE),
+        ("support", "notification", READ),
+        ("support", "notificationsettings", EDIT),
+        ("support", "discordwebhook", WRITE),
+        ("support", "webhookendpoint", WRITE),
+        # Change: the replay action (ReadOnlyAdmin's "operate").
+        ("support", "webhookdelivery", EDIT),
+        ("accounts", "partnerapplication", READ),
+        ("usersessions", "usersession", READ),
         ("ledger", "*", READ),
         ("billing", "*", READ),
         ("loyalty", "*", READ),

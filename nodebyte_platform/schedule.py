@@ -112,4 +112,31 @@ BEAT_SCHEDULE |= {
         "schedule": 30 * MINUTE,
         "options": {"expire_seconds": 25 * MINUTE},
     },
+    # Support: SLA escalation and auto-close; webhook retries due every minute (their delays come
+    # from WEBHOOK_RETRY_SCHEDULE); emails whose task never ran; attachments past retention.
+    "support: escalate tickets past SLA": {
+        "task": "support.escalate_tickets",
+        "schedule": 5 * MINUTE,
+        "options": {"expire_seconds": 4 * MINUTE},
+    },
+    "support: auto-close tickets waiting on the customer": {
+        "task": "support.auto_close_tickets",
+        "schedule": HOUR,
+        "options": {"expire_seconds": 50 * MINUTE},
+    },
+    "support: retry webhook deliveries": {
+        "task": "support.retry_webhook_deliveries",
+        "schedule": MINUTE,
+        "options": {"expire_seconds": 50},
+    },
+    "support: send queued emails": {
+        "task": "support.send_queued_emails",
+        "schedule": 10 * MINUTE,
+        "options": {"expire_seconds": 9 * MINUTE},
+    },
+    "support: purge expired attachments": {
+        "task": "support.purge_expired_attachments",
+        "schedule": crontab(minute=45, hour=4),
+        "options": {"expire_seconds": 12 * HOUR},
+    },
 }

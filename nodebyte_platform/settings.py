@@ -132,6 +132,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "constance.context_processors.config",
+                "support.context_processors.notifications",
             ],
         },
     },
@@ -285,6 +286,7 @@ OAUTH2_SCOPES = {
     "sessions:write": "Start and end game sessions and place bets",
     "bets:settle": "Settle bets of the studio's games (the game's server, client credentials only)",
     "loyalty:read": "Read the player's loyalty status",
+    "webhooks:manage": "Register and manage the partner's webhook endpoints and replay deliveries",
 }
 OAUTH2_PROVIDER_APPLICATION_MODEL = "accounts.PartnerApplication"
 # A refresh token rotated less than this ago may be used once more (two refreshes racing, a client
@@ -414,6 +416,28 @@ CONSTANCE_CONFIG = {
     "WITHDRAWAL_REVIEW_HOURS": (24, "A withdrawal within this many hours of a bonus or deposit is flagged", int),
     "AUTO_TOPUP_DAILY_CAP": ("200.00", "Most that auto top-up charges one player per day", str),
     "AUTO_TOPUP_MAX_FAILURES": (3, "Failed auto top-up charges in a row before it is switched off", int),
+    # Support (support/config.py reads and checks these).
+    "SUPPORT_SLA_HOURS": (
+        '{"low": [48, 120], "medium": [24, 72], "high": [8, 24], "urgent": [2, 8]}',
+        "Ticket SLA per priority as JSON: [hours to first response, hours to resolution]",
+        str,
+    ),
+    "TICKET_AUTO_CLOSE_DAYS": (7, "Days waiting on the customer before a ticket closes itself", int),
+    "TICKET_REOPEN_DAYS": (
+        30,
+        "A player's reply reopens a ticket closed fewer days ago than this; after it they open a new one",
+        int,
+    ),
+    "TICKET_ATTACHMENT_MAX_MB": (5, "Largest ticket attachment, in MB", int),
+    "TICKET_ATTACHMENT_RETENTION_DAYS": (90, "Days after a ticket closes before its attachments are deleted", int),
+    "LOW_BALANCE_REPEAT_HOURS": (24, "Hours before the same low-balance notice may be sent again", int),
+    "WEBHOOK_RETRY_SCHEDULE": (
+        "5s,5m,30m,2h,5h,10h",
+        "Delays between webhook delivery attempts (s, m, h, d); after the last one a delivery fails",
+        str,
+    ),
+    "WEBHOOK_DISABLE_AFTER_DAYS": (5, "Days an endpoint may fail every delivery before it is disabled", int),
+    "WEBHOOK_SECRET_OVERLAP_HOURS": (24, "Hours a rotated webhook secret keeps signing beside the new one", int),
 }
 # Keys of CONSTANCE_CONFIG that are safe to show to players (seed 004 `is_public`).
 CONSTANCE_PUBLIC_KEYS = ["SITE_NAME", "SUPPORT_EMAIL", "MAINTENANCE_MODE"]
@@ -456,6 +480,8 @@ if not _email_url:
 vars().update(env.email_url_config(_email_url))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="NodeByte Platform <no-reply@nodebyte.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where the portal is reached from outside: links in notification emails start with it.
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 # --- Static, media, i18n ------------------------------------------------------------
 
@@ -468,6 +494,8 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = env("MEDIA_ROOT", default=str(BASE_DIR / "media"))
+# Ticket attachments: outside MEDIA_ROOT and never served as static files (support.storage).
+PRIVATE_MEDIA_ROOT = env("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "private-media"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -524,6 +552,12 @@ CONTENT_SECURITY_POLICY_BY_PATH = {
     "/pay/": {"form-action": [SELF, "https://checkout.stripe.com"]},
 }
 SILENCED_SYSTEM_CHECKS = []
+
+# Outbound webhooks (support.webhooks): in production a delivery never reaches a private,
+# loopback or link-local address, whatever the URL's name resolves to.
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", default=DEBUG)
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+WEBHOOK_RESPONSE_BODY_LIMIT = 4096
 
 LOGGING = {
     "version": 1,

@@ -33,3 +33,10 @@ CACHES = {
     name: {**config, "KEY_PREFIX": f"test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"}
     for name, config in CACHES.items()
 }
+
+# Ticket attachments of the whole run in one temporary directory (support.storage keeps one storage).
+PRIVATE_MEDIA_ROOT = __import__("tempfile").mkdtemp(prefix="nb-private-media-")
+# The suite's receivers (pytest-httpserver) listen on 127.0.0.1; the address guard's own tests
+# switch this off to see it refuse them.
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = True
+WEBHOOK_TIMEOUT_SECONDS = 2.0

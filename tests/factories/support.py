@@ -3,6 +3,7 @@
 import factory
 
 from support import models as m
+from support.webhooks.signing import new_secret
 
 CUSTOMER = "tests.factories.accounts.CustomerFactory"
 USER = "tests.factories.accounts.UserFactory"
@@ -17,6 +18,36 @@ class TicketFactory(factory.django.DjangoModelFactory):
     message = "It crashes on boot since this morning."
     category = m.TicketCategory.TECHNICAL
     priority = m.TicketPriority.MEDIUM
+
+
+class DepartmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.Department
+        django_get_or_create = ("slug",)
+
+    name = factory.Sequence(lambda n: f"Queue {n}")
+    slug = factory.Sequence(lambda n: f"queue-{n}")
+    categories = factory.LazyFunction(list)
+
+
+class CannedReplyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.CannedReply
+
+    title = factory.Sequence(lambda n: f"Canned answer {n}")
+    body = "Hello {{customer_name}}, thanks for writing about “{{ticket_subject}}”. {{agent_name}}"
+
+
+class TicketAttachmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.TicketAttachment
+
+    ticket = factory.SubFactory(TicketFactory)
+    uploaded_by = factory.LazyAttribute(lambda o: o.ticket.customer.user)
+    file = factory.django.FileField(filename="crash.log", data=b"java.lang.OutOfMemoryError\n")
+    original_name = "crash.log"
+    content_type = "text/plain"
+    size = 27
 
 
 class TicketReplyFactory(factory.django.DjangoModelFactory):
@@ -64,6 +95,16 @@ class DiscordWebhookFactory(factory.django.DjangoModelFactory):
     server = None
 
 
+class WebhookEndpointFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.WebhookEndpoint
+
+    application = factory.SubFactory("tests.factories.accounts.PartnerApplicationFactory")
+    url = factory.Sequence(lambda n: f"https://hooks.partner.example/nodebyte/{n}")
+    event_types = factory.LazyFunction(lambda: ["payment.completed"])
+    secret = factory.LazyFunction(new_secret)
+
+
 class WebhookDeliveryFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = m.WebhookDelivery
@@ -72,10 +113,15 @@ class WebhookDeliveryFactory(factory.django.DjangoModelFactory):
     event = "server.suspended"
     dedupe_key = factory.Sequence(lambda n: f"server.suspended:{n}")
     payload = factory.LazyFunction(lambda: {"content": "Your server was suspended."})
+    message_id = factory.Sequence(lambda n: f"msg_factory{n}")
 
 
 __all__ = [
+    "CannedReplyFactory",
+    "DepartmentFactory",
     "DiscordWebhookFactory",
+    "TicketAttachmentFactory",
+    "WebhookEndpointFactory",
     "NotificationFactory",
     "NotificationSettingsFactory",
     "TicketFactory",

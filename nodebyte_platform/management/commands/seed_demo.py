@@ -30,7 +30,18 @@ from loyalty import services as loyalty_services
 from loyalty.models import AbuseSignal, CurrencyType, RewardGrant, RewardRule, RewardType
 from nodebyte_platform.celery import sync_beat_schedule
 from support import services as support_services
-from support.models import Ticket, TicketCategory
+from support.models import (
+    CannedReply,
+    DeliveryStatus,
+    Department,
+    Notification,
+    NotificationType,
+    Ticket,
+    TicketCategory,
+    TicketPriority,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 
 INITIATOR = "system:seed_demo"
 STUDIO_NAME = "Pixel Forge"
@@ -106,6 +117,7 @@ class Command(BaseCommand):
             self.seed_activity()
             _seed_payments()
             self.seed_loyalty()
+            self.seed_support()
             entries = sync_beat_schedule()
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({entries} scheduled jobs)."))
         self.print_logins(logins)
@@ -299,6 +311,99 @@ class Command(BaseCommand):
                 message="Checked the order: it was 4 GiB. Explain the upgrade path to the customer.",
                 is_internal=True,
             )
+
+    # --- support: queues, canned replies, tickets, notifications, a partner endpoint ---
+
+    def seed_support(self) -> None:
+        """Tickets in several states (open, waiting on the customer with a staff reply, closed), an
+        internal note, canned replies, notifications for alice, and the demo partner's webhook
+        endpoint with its delivery log (one delivered, one failed). Each step only when absent."""
+        for slug, name, categories in (
+            ("billing", "Billing", [TicketCategory.BILLING, TicketCategory.ACCOUNT]),
+            ("technical", "Technical", [TicketCategory.TECHNICAL, TicketCategory.GENERAL]),
+        ):
+            Department.objects.get_or_create(slug=slug, defaults={"name": name, "categories": categories})
+        for title, body in (
+            (
+                "Restart first",
+                "Hello {{customer_name}}, please restart the server from the panel and tell us if "
+                "“{{ticket_subject}}” still happens. — {{agent_name}}",
+            ),
+            (
+                "Refund on its way",
+                "Hello {{customer_name}}, we refunded the payment; it shows in 3–5 days. — {{agent_name}}",
+            ),
+        ):
+            CannedReply.objects.get_or_create(title=title, defaults={"body": body})
+
+        alice = Customer.objects.select_related("user").get(user__username="alice")
+        support_user = StaffProfile.objects.select_related("user").get(user__username="support").user
+        if not Ticket.objects.filter(customer=alice).exists():
+            waiting = support_services.open_ticket(
+                customer=alice,
+                subject="Server lags every evening",
+                message="Between 8 and 10 pm the tick rate drops to 5.",
+                category=TicketCategory.TECHNICAL,
+                priority=TicketPriority.HIGH,
+            )
+            support_services.add_ticket_reply(
+                ticket=waiting, author=support_user, message="Same node as the backup job: move her.", is_internal=True
+            )
+            support_services.add_ticket_reply(
+                ticket=waiting,
+                author=support_user,
+                message="We moved your server to a quieter node. Does the lag still happen?",
+                await_customer=True,
+            )
+            closed = support_services.open_ticket(
+                customer=alice, subject="How do I add a friend?", message="Where is the invite link?"
+            )
+            support_services.add_ticket_reply(
+                ticket=closed, author=support_user, message="Account > Invite friends has your link."
+            )
+            support_services.close_ticket(ticket=closed, by=support_user)
+            support_services.open_ticket(
+                customer=alice,
+                subject="Refund for a double top-up",
+                message="I was charged twice.",
+                category=TicketCategory.BILLING,
+            )
+        if not Notification.objects.filter(user=alice.user).exists():
+            support_services.notify(
+                customer=alice, type=NotificationType.PAYMENT, context={"amount": "50.00", "asset": "EUR"}
+            )
+            support_services.notify(
+                customer=alice,
+                type=NotificationType.LOW_BALANCE,
+                context={"asset": "COIN", "balance": "4.00", "threshold": "10.00"},
+                topic="COIN",
+            )
+
+        application = PartnerApplication.objects.get(client_id=PARTNER_CLIENT_ID)
+        if not WebhookEndpoint.objects.filter(application=application).exists():
+            endpoint, _secret = support_services.create_endpoint(
+                application=application,
+                url="https://partner.example/nodebyte/webhooks",
+                event_types=["payment.completed", "bet.settled"],
+                description="Demo receiver (not reachable: the demo never sends to it)",
+            )
+            # The endpoint's past deliveries, as its log shows them; written as history, nothing is sent.
+            now = timezone.now()
+            for n, (status, attempts, code, error) in enumerate(
+                [(DeliveryStatus.DELIVERED, 2, 200, ""), (DeliveryStatus.FAILED, 7, 503, "HTTP 503")]
+            ):
+                WebhookDelivery.objects.create(
+                    endpoint=endpoint,
+                    event="payment.completed",
+                    dedupe_key=f"seed-demo:payment.completed:{n}",
+                    message_id=f"msg_seeddemo{n}",
+                    payload={"type": "payment.completed", "data": {"payment_id": f"demo-{n}", "amount": "50.00"}},
+                    status=status,
+                    attempts=attempts,
+                    response_status=code,
+                    last_error=error,
+                    delivered_at=now if status == DeliveryStatus.DELIVERED else None,
+                )
 
     # --- output --------------------------------------------------------------------
 
