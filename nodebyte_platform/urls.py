@@ -5,7 +5,6 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from oauth2_provider import urls as oauth2_urls
 
 from accounts.impersonation import StopImpersonationView
-
 from billing.urls import webhook_urlpatterns as payment_webhooks
 
 from .health import healthz

@@ -522,6 +522,7 @@ class Command(BaseCommand):
         loyalty_services.recompute_segments()
         loyalty_services.recompute_tiers()
 
+
 # --- payments (issue 12) --------------------------------------------------------------
 
 # name, price (EUR), coins, bonus coins
