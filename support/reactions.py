@@ -12,8 +12,17 @@ from dataclasses import dataclass, field
 
 from accounts.models import Customer
 from accounts.signals import customer_erased
+from billing.signals import (
+    auto_topup_failed,
+    balance_low,
+    payment_completed,
+    payment_failed,
+    payment_refunded,
+    withdrawal_changed,
+)
 from games.models import Bet, GameSession
 from games.signals import bet_settled, package_purchased, session_ended
+from loyalty.signals import bonus_expiring, bonus_granted, tier_changed
 from nodebyte_platform.events import DomainEvent
 from support.models import NotificationType, Ticket, TicketReply
 from support.services import enqueue_discord_event, enqueue_partner_event, notify, scrub_customer
@@ -141,8 +150,25 @@ def money_notice(payload: dict) -> Notice:
     the payload's own values are the notice's placeholders and the partners' data."""
     customer = Customer.objects.select_related("user").get(pk=payload["customer_id"])
     context = {k: v for k, v in payload.items() if k != "customer_id"}
+    if "currency" in context:  # billing names a payment's asset its currency
+        context.setdefault("asset", context["currency"])
     data = {**context, "player_id": str(customer.player_id)}
     return Notice(customer=customer, context=context, topic=str(payload.get("asset", "")), partner_data=data)
+
+
+def _auto_topup_failed(payload: dict) -> Notice:
+    from billing.models import Payment
+
+    notice = money_notice(payload)
+    charge = Payment.objects.select_related("currency").get(public_id=payload["payment_id"])
+    reason = payload.get("reason") or "the card was refused"
+    status = (
+        f"switched off after {payload.get('failures')} failed tries ({reason})"
+        if payload.get("disabled")
+        else f"failed ({reason}); we will try again"
+    )
+    context = {**notice.context, "status": status, "amount": str(charge.amount), "asset": charge.currency.code}
+    return Notice(customer=notice.customer, context=context, partner_data=notice.partner_data)
 
 
 WIRING: list[Wire] = [
@@ -151,6 +177,23 @@ WIRING: list[Wire] = [
     Wire(session_ended, _session_ended, notification=NotificationType.SESSION_END, partner="session.ended"),
     Wire(bet_settled, _bet_settled, notification=NotificationType.SETTLEMENT, partner="bet.settled"),
     Wire(package_purchased, _package_purchased, notification=NotificationType.PURCHASE, partner="package.purchased"),
+    # Money in and out (billing/signals.py).
+    Wire(
+        payment_completed,
+        money_notice,
+        notification=NotificationType.PAYMENT,
+        discord="payment.completed",
+        partner="payment.completed",
+    ),
+    Wire(payment_failed, money_notice, notification=NotificationType.PAYMENT_FAILED, partner="payment.failed"),
+    Wire(payment_refunded, money_notice, notification=NotificationType.REFUND, partner="payment.refunded"),
+    Wire(withdrawal_changed, money_notice, notification=NotificationType.WITHDRAWAL, partner="withdrawal.changed"),
+    Wire(balance_low, money_notice, notification=NotificationType.LOW_BALANCE),
+    Wire(auto_topup_failed, _auto_topup_failed, notification=NotificationType.AUTO_TOPUP),
+    # The loyalty program (loyalty/signals.py).
+    Wire(tier_changed, money_notice, notification=NotificationType.TIER_CHANGED),
+    Wire(bonus_granted, money_notice, notification=NotificationType.BONUS_GRANTED),
+    Wire(bonus_expiring, money_notice, notification=NotificationType.BONUS_EXPIRING),
 ]
 
 
