@@ -154,10 +154,6 @@ class TicketAdmin(PlatformModelAdmin):
     def get_inlines(self, request, obj):
         return self.inlines if obj is not None else ()
 
-    def has_delete_permission(self, request, obj=None):
-        # A ticket is the record of what a player was told; it is never deleted, by anyone.
-        return False
-
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
         if "assigned_to" in form.base_fields:

@@ -134,3 +134,33 @@ def test_preferences_page_saves_per_channel_and_keeps_forced_types_on(player):
     assert rows["security"].in_app and rows["security"].email
     bad = player.post(url, {"low_balance_threshold": "-1"})
     assert bad.status_code == 400 and "0 or more" in bad.content.decode()
+
+
+def test_notification_list_queries_do_not_grow_with_notifications(player):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert player.get(reverse("portal:notifications")).status_code == 200
+        return len(captured.captured_queries)
+
+    services.notify(customer=player.customer, type=NotificationType.PAYMENT, context={})
+    player.get(reverse("portal:notifications"))
+    few = queries()
+    for _ in range(15):
+        services.notify(customer=player.customer, type=NotificationType.REFUND, context={})
+    assert queries() == few
+
+
+def test_a_file_on_an_internal_note_is_never_served_to_the_player(player):
+    ticket = TicketFactory(customer=player.customer)
+    services.add_ticket_reply(
+        ticket=ticket,
+        author=staff_user("support"),
+        message="Their id scan",
+        is_internal=True,
+        attachments=[SimpleUploadedFile("scan.pdf", b"%PDF-1.4 internal")],
+    )
+    attachment = ticket.attachments.get()
+    assert player.get(reverse("portal:ticket_attachment", args=[attachment.public_id])).status_code == 404
