@@ -22,6 +22,7 @@ from billing.signals import (
 )
 from games.models import Bet, GameSession
 from games.signals import bet_settled, package_purchased, session_ended
+from ledger import selectors as ledger_selectors
 from loyalty.signals import bonus_expiring, bonus_granted, tier_changed
 from nodebyte_platform.events import DomainEvent
 from support.models import NotificationType, Ticket, TicketReply
@@ -152,6 +153,9 @@ def money_notice(payload: dict) -> Notice:
     context = {k: v for k, v in payload.items() if k != "customer_id"}
     if "currency" in context:  # billing names a payment's asset its currency
         context.setdefault("asset", context["currency"])
+    if context.get("asset") and context.get("amount"):
+        # Stored amounts carry four places; a person reads the asset's own ("4.99 EUR").
+        context["amount"] = ledger_selectors.asset(code=context["asset"]).format_amount(context["amount"])
     data = {**context, "player_id": str(customer.player_id)}
     return Notice(customer=customer, context=context, topic=str(payload.get("asset", "")), partner_data=data)
 
