@@ -58,6 +58,8 @@ def _histogram(amounts: list[Decimal]) -> list[dict]:
     if not amounts:
         return []
     low, high = min(amounts), max(amounts)
+    if low == high:
+        return [{"from": low, "to": high, "count": len(amounts), "percent": 100}]
     width = (high - low) / BUCKETS or Decimal(1)
     counts = Counter(min(int((a - low) / width), BUCKETS - 1) for a in amounts)
     top = max(counts.values())

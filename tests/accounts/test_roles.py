@@ -154,6 +154,15 @@ CUSTOM_VIEWS = {
     "nodebyte_platform_jobrun_run": lambda role: allowed(role_holds(role, "nodebyte_platform.run_job"), 405),
     "constance_config_history": lambda role: allowed(role_holds(role, "constance.view_config")),
     "constance_config_add": lambda role: allowed(role_holds(role, "constance.view_config")),
+    # A reward rule's Simulate, Explain and Backtest write nothing: whoever may view the rule may run them.
+    **{
+        f"loyalty_rewardrule_{page}": lambda role: allowed(role_holds(role, "loyalty.view_rewardrule"))
+        for page in ("simulate", "explain", "backtest")
+    },
+    **{
+        f"loyalty_rewardrule_{page}_detail": lambda role: allowed(role_holds(role, "loyalty.view_rewardrule"), 302)
+        for page in ("simulate", "explain", "backtest")
+    },
 }
 # constance's "model" is a settings page: its `<id>/change/` redirects to the page (there is
 # no object behind the id, so nothing to scope) for anyone signed in to the admin.

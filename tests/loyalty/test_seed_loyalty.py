@@ -34,6 +34,7 @@ def test_the_demo_loyalty_program(seeded):
     assert bob.loyalty_profile.segment == Segment.LOSING
     result = simulate_rule(rule=rule)
     assert result.customer_ids == [bob.pk] and str(result.total) == "10.50"
+    assert [bucket["count"] for bucket in result.histogram] == [1]  # one amount: one bar
     assert RewardGrant.objects.filter(
         customer__user__username="alice", status=RewardStatus.ACTIVE, reward_type="BONUS_BALANCE"
     ).exists()
