@@ -590,3 +590,11 @@ PAYMENT_GATEWAY = env("PAYMENT_GATEWAY", default="sandbox")
 # Where the sandbox gateway delivers its signed events (default: this site's /webhooks/sandbox/,
 # built from the request that made the choice on the hosted page).
 SANDBOX_EVENTS_URL = env("SANDBOX_EVENTS_URL", default="")
+# Game panels (games/hosting/panels): every call's timeout, retries on 429/5xx and timeouts with
+# growing waits (or what Retry-After asks, capped), and a client-side rate limit under the panel's
+# own (Pterodactyl allows 240 requests a minute per key by default).
+PANEL_HTTP_TIMEOUT_SECONDS = env.float("PANEL_HTTP_TIMEOUT_SECONDS", default=10.0)
+PANEL_MAX_RETRIES = env.int("PANEL_MAX_RETRIES", default=3)
+PANEL_RETRY_BASE_SECONDS = env.float("PANEL_RETRY_BASE_SECONDS", default=0.5)
+PANEL_RETRY_MAX_WAIT_SECONDS = env.float("PANEL_RETRY_MAX_WAIT_SECONDS", default=30.0)
+PANEL_RATE_LIMIT_PER_MINUTE = env.int("PANEL_RATE_LIMIT_PER_MINUTE", default=200)

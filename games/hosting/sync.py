@@ -535,7 +535,7 @@ def _sync_server_children(run: SyncRun, server: Server, a: dict) -> None:
                 integration=run.integration,
                 panel_type=run.integration.kind,
                 external_id=d["id"],
-                password=password or "",
+                password=password or None,
                 **values,
             )
             continue

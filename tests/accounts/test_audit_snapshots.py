@@ -47,6 +47,7 @@ def integration_form(integration, **changes):
         "api_key": "",
         "api_secret": "",
         "status": integration.status,
+        "sync_interval_minutes": integration.sync_interval_minutes,
     }
     return {**data, **changes}
 

@@ -335,6 +335,9 @@ def test_actions_offered_are_the_ones_the_role_may_run(roles, root, role, model,
             "decide": role_holds(role, "ledger.change_adjustmentrequest"),
             "unfreeze": role_holds(role, "ledger.change_frozenowner"),
             "run": role_holds(role, "nodebyte_platform.run_job"),
+            # Servers on the panel: suspend/unsuspend/reinstall, and create/terminate.
+            "operate_server": role_holds(role, "games.operate_server"),
+            "provision_server": role_holds(role, "games.provision_server"),
             # ReadOnlyAdmin: the actions of a record only services write, granted by the change permission.
             "operate": role_allows(role, model, "change"),
         }

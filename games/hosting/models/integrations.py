@@ -33,8 +33,9 @@ class Integration(models.Model):
         help_text="Owner of an LMS connection (seed 003 user_id); empty for platform panels.",
     )
     url = models.URLField(max_length=500)
-    api_key = EncryptedCharField(max_length=512, blank=True)
-    api_secret = EncryptedCharField(max_length=512, blank=True)
+    # Null when empty: the encrypted field stores an empty value as NULL.
+    api_key = EncryptedCharField(max_length=512, blank=True, null=True)
+    api_secret = EncryptedCharField(max_length=512, blank=True, null=True)
     status = models.CharField(max_length=16, choices=IntegrationStatus.choices, default=IntegrationStatus.ACTIVE)
     sync_interval_minutes = models.PositiveIntegerField(
         default=60, help_text="How often the scheduled sync runs for this connection (0: never on schedule)."

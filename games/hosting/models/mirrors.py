@@ -344,7 +344,8 @@ class ServerDatabase(PanelMirror):
     server = models.ForeignKey(Server, on_delete=models.CASCADE, related_name="databases")
     database = models.CharField(max_length=191)
     username = models.CharField(max_length=191)
-    password = EncryptedCharField(max_length=255)
+    # Null when the panel did not give it (the encrypted field stores an empty value as NULL).
+    password = EncryptedCharField(max_length=255, blank=True, null=True)
     host = models.CharField(max_length=255)
     port = models.PositiveIntegerField(default=3306)
     remote = models.CharField(max_length=255, default="%")

@@ -7,6 +7,8 @@ from games.hosting.panels.pterodactyl import PterodactylClient
 
 def client_for(integration: Integration, **kwargs) -> PterodactylClient:
     """The client of this connection, with its API key decrypted from the row (never logged)."""
+    if not integration.api_key:
+        raise HostingRefused(f"{integration} has no API key: set its application API key first.")
     if integration.kind == IntegrationKind.PTERODACTYL:
         return PterodactylClient(url=integration.url, api_key=integration.api_key, name=integration.name, **kwargs)
     raise HostingRefused(

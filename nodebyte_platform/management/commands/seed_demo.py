@@ -21,6 +21,26 @@ from accounts.models import Customer, PartnerApplication, StaffProfile, StaffRol
 from billing import services as billing_services
 from billing.models import Invoice, Payment, PaymentKind, Withdrawal, WithdrawalMethod
 from games import services as game_services
+from games.hosting import integrations as hosting_connections
+from games.hosting.models import (
+    Allocation,
+    DriftFinding,
+    DriftOrigin,
+    Egg,
+    EggVariable,
+    Integration,
+    IntegrationKind,
+    IntegrationStatus,
+    Location,
+    Nest,
+    Node,
+    PanelUser,
+    Server,
+    ServerStatus,
+    SyncLog,
+    SyncStatus,
+    SyncType,
+)
 from games.models import Bet, BetLimit, BetOutcome, CreditType, Game, Package, Studio
 from games.services.catalog import create_studio
 from ledger import selectors as ledger_selectors
@@ -44,6 +64,8 @@ from support.models import (
 )
 
 INITIATOR = "system:seed_demo"
+HOSTING_PANEL_NAME = "Demo Pterodactyl panel"
+HOSTING_PANEL_URL = "https://panel.demo.invalid"
 STUDIO_NAME = "Pixel Forge"
 
 # name, type, description, credit type (name, label, credits per coin), packages (name, label, credits, coins)
@@ -118,6 +140,7 @@ class Command(BaseCommand):
             _seed_payments()
             self.seed_loyalty()
             self.seed_support()
+            self._seed_hosting()
             entries = sync_beat_schedule()
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({entries} scheduled jobs)."))
         self.print_logins(logins)
@@ -420,6 +443,148 @@ class Command(BaseCommand):
                 what_width = max(len(row.what) for row in rows)
                 self.stdout.write("  " + "  ".join("-" * w for w in [*widths, what_width]))
         self.stdout.write("")
+
+    # --- hosting (issue 13) ----------------------------------------------------------
+
+    def _seed_hosting(self) -> None:
+        """A Pterodactyl connection and what a sync of it would have mirrored, for the hosting pages.
+
+        The demo has no panel: the connection is honestly "error / not reachable", its one sync log
+        is the failed run that says so, and "Test connection" or "Sync now" in the admin answers
+        the same. The mirrors below are demo rows as a sync of a real panel would write them.
+        """
+        panel = Integration.objects.filter(name=HOSTING_PANEL_NAME).first()
+        if panel is None:
+            panel = hosting_connections.create_integration(
+                kind=IntegrationKind.PTERODACTYL,
+                name=HOSTING_PANEL_NAME,
+                url=HOSTING_PANEL_URL,
+                api_key="ptla_demo_key_not_valid_anywhere",  # a demo value: no panel accepts it
+                sync_interval_minutes=0,  # no scheduled sync against a panel that does not exist
+            )
+        not_reachable = f"Not reachable: the demo has no panel at {HOSTING_PANEL_URL}."
+        Integration.objects.filter(pk=panel.pk).update(status=IntegrationStatus.ERROR, last_error=not_reachable)
+        mirror = {"integration": panel, "panel_type": panel.kind}
+
+        def upsert(model, external_id, **values):
+            row, _ = model.objects.get_or_create(external_id=external_id, **mirror, defaults=values)
+            return row
+
+        amsterdam = upsert(Location, 1, short_code="eu-west", description="Amsterdam")
+        new_york = upsert(Location, 2, short_code="us-east", description="New York")
+        nodes = [
+            upsert(
+                Node, 1, location=amsterdam, name="ams-1", fqdn="ams-1.panel.demo.invalid", memory=32768, disk=512000
+            ),
+            upsert(
+                Node, 2, location=new_york, name="nyc-1", fqdn="nyc-1.panel.demo.invalid", memory=16384, disk=256000
+            ),
+        ]
+        allocations = [
+            upsert(Allocation, index + 1, node=node, ip=ip, port=port)
+            for index, (node, ip, port) in enumerate(
+                [
+                    (nodes[0], "203.0.113.10", 25565),
+                    (nodes[0], "203.0.113.10", 25566),
+                    (nodes[1], "198.51.100.20", 25565),
+                ]
+            )
+        ]
+        minecraft = upsert(Nest, 1, name="Minecraft", author="support@pterodactyl.io", description="Minecraft servers")
+        eggs = [
+            upsert(
+                Egg,
+                number,
+                nest=minecraft,
+                name=name,
+                docker_image="ghcr.io/pterodactyl/yolks:java_17",
+                docker_images={"Java 17": "ghcr.io/pterodactyl/yolks:java_17"},
+                startup="java -Xms128M -Xmx{{SERVER_MEMORY}}M -jar {{SERVER_JARFILE}}",
+            )
+            for number, name in ((1, "Paper"), (2, "Vanilla Minecraft"))
+        ]
+        for egg in eggs:
+            upsert(
+                EggVariable,
+                egg.external_id,
+                egg=egg,
+                name="Server Jar File",
+                env_variable="SERVER_JARFILE",
+                default_value="server.jar",
+                rules="required|string|max:20",
+            )
+        customers = {
+            c.user.username: c
+            for c in Customer.objects.filter(user__username__in=["alice", "bob"]).select_related("user")
+        }
+        for number, username in ((1, "alice"), (2, "bob")):
+            PanelUser.objects.get_or_create(
+                integration=panel,
+                external_id=number,
+                defaults={
+                    "customer": customers[username],
+                    "username": username,
+                    "email": customers[username].user.email,
+                    "panel_external_id": str(customers[username].player_id),
+                },
+            )
+        synced = {"swap": 0, "io": 500, "cpu": 200, "databases_limit": 1, "backups_limit": 2, "allocations_limit": 1}
+        servers = []
+        for number, username, name, egg, node, allocation, memory in (
+            (1, "alice", "alice-survival", eggs[0], nodes[0], allocations[0], 4096),
+            (2, "alice", "alice-creative", eggs[1], nodes[0], allocations[1], 2048),
+            (3, "bob", "bob-smp", eggs[0], nodes[1], allocations[2], 2048),
+        ):
+            values = {"memory": memory, "disk": 20480, **synced}
+            server = Server.objects.filter(external_id=number, **mirror).first()
+            if server is None:
+                server = Server.objects.create(
+                    **mirror,
+                    external_id=number,
+                    customer=customers[username],
+                    name=name,
+                    identifier=f"demo{number:04d}",
+                    egg=egg,
+                    node=node,
+                    status=ServerStatus.RUNNING,
+                    installed_at=timezone.now(),
+                    default_allocation=allocation,
+                    synced_values={
+                        **values,
+                        "egg": egg.external_id,
+                        "node": node.external_id,
+                        "owner": number if username == "alice" else 2,
+                        "status": "active",
+                    },
+                    **values,
+                )
+                Allocation.objects.filter(pk=allocation.pk).update(server=server)
+            servers.append(server)
+        if not SyncLog.objects.filter(integration=panel).exists():
+            now = timezone.now()
+            SyncLog.objects.create(
+                integration=panel,
+                sync_type=SyncType.FULL,
+                status=SyncStatus.FAILED,
+                error_message=f"locations: {not_reachable}",
+                started_at=now,
+                completed_at=now,
+                duration_ms=0,
+                metadata={"entities": {}, "failures": [], "changes": [], "drift_findings": 0},
+            )
+        # What a sync would record if someone raised bob-smp's memory on the panel by hand.
+        DriftFinding.objects.get_or_create(
+            server=servers[2],
+            field="memory",
+            status="open",
+            defaults={
+                "integration": panel,
+                "origin": DriftOrigin.PANEL,
+                "panel_value": 4096,
+                "our_value": 2048,
+                "synced_value": 2048,
+            },
+        )
 
     # --- the loyalty engine (issue 15) ------------------------------------------------
 
