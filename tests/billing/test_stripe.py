@@ -382,3 +382,45 @@ def test_the_same_event_twice_at_the_same_moment_credits_once(stripe_api):
     assert GatewayEvent.objects.filter(event_id="evt_concurrent").count() == 1
     assert Transfer.objects.filter(idempotency_key=f"payment:{payment.public_id}").count() == 1
     assert Wallet.objects.get(owner=payment.customer.user, asset=coin()).balance == Decimal("550.00")
+
+
+@pytest.mark.django_db
+def test_saving_a_card_goes_through_a_setup_checkout_and_its_setup_intent(stripe_api, client):
+    from billing.models import SavedPaymentMethod
+
+    customer = CustomerFactory()
+    stripe_api.expect_oneshot_request("/v1/customers", method="POST").respond_with_json(
+        {"id": "cus_Ptest", "object": "customer", "email": customer.user.email, "metadata": {}}
+    )
+    stripe_api.expect_oneshot_request("/v1/checkout/sessions", method="POST").respond_with_json(
+        checkout_session(
+            None, id="cs_setup", mode="setup", customer="cus_Ptest", url="https://checkout.stripe.com/c/setup"
+        )
+    )
+    checkout = services.start_card_setup(
+        customer=customer, success_url="http://testserver/", cancel_url="http://testserver/"
+    )
+    assert checkout.redirect_url == "https://checkout.stripe.com/c/setup"
+
+    stripe_api.expect_oneshot_request("/v1/setup_intents/seti_1Ptest", method="GET").respond_with_json(
+        {
+            "id": "seti_1Ptest",
+            "object": "setup_intent",
+            "customer": "cus_Ptest",
+            "status": "succeeded",
+            "payment_method": {
+                "id": "pm_1Psaved",
+                "object": "payment_method",
+                "type": "card",
+                "card": {"brand": "visa", "last4": "4242", "exp_month": 12, "exp_year": 2030},
+            },
+        }
+    )
+    session = checkout_session(
+        None, id="cs_setup", mode="setup", status="complete", setup_intent="seti_1Ptest", customer="cus_Ptest"
+    )
+    session["client_reference_id"] = str(customer.player_id)
+    payload = stripe_event("evt_setup", "checkout.session.completed", session)
+    assert post_webhook(client, payload, stripe_signature(payload)).status_code == 200
+    method = SavedPaymentMethod.objects.get(customer=customer)
+    assert (method.reference, method.gateway_customer_id, method.last4) == ("pm_1Psaved", "cus_Ptest", "4242")
