@@ -1,39 +1,18 @@
 """Billing under real concurrency (PostgreSQL, threads): no double settlement, no overdraft."""
 
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 
 from billing import services
 from billing.models import PaymentStatus, WithdrawalMethod
 from ledger.errors import InsufficientFunds
 from ledger.models import Transfer, Wallet
+from tests.concurrency import run_at_once
 from tests.factories.accounts import CustomerFactory
 from tests.factories.billing import PaymentFactory, eur, fund
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def run_at_once(target, count: int) -> list:
-    barrier, results = threading.Barrier(count), []
-
-    def worker():
-        try:
-            barrier.wait()
-            results.append(target())
-        except Exception as exc:  # recorded for the assertions
-            results.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 def test_two_completions_of_one_payment_settle_once():

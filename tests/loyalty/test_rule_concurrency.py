@@ -1,41 +1,20 @@
 """Two workers evaluating the rules at the same moment grant nothing twice (PostgreSQL, real threads)."""
 
-import threading
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from ledger.models import Transfer, Wallet
 from loyalty import services
 from loyalty.models import PlayerProfile, RewardGrant
+from tests.concurrency import run_at_once
 from tests.factories.accounts import CustomerFactory
 from tests.factories.loyalty import PlayerMetricsFactory, RewardRuleFactory
 from tests.loyalty.test_rules import SEED_CONDITIONS, SEED_REWARD
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def run_at_once(target, count: int) -> list:
-    barrier, results = threading.Barrier(count), []
-
-    def worker():
-        try:
-            barrier.wait()
-            results.append(target())
-        except Exception as exc:  # recorded for the assertions
-            results.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 def test_two_evaluations_at_once_grant_each_player_once():
