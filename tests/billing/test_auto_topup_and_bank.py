@@ -139,7 +139,7 @@ def test_balance_low_is_emitted_once_per_fall():
         spend(customer, "25.00")
         run_auto_topups.delay(trigger="test")
         run_auto_topups.delay(trigger="test")
-        assert Reaction.objects.filter(event="billing.balance_low").count() == 1
+        assert Reaction.objects.filter(event="billing.balance_low", reaction="tests.record_balance_low").count() == 1
         assert seen and seen[0]["threshold"] == "8.00" and seen[0]["balance"] == "5.00"
     finally:
         signals.balance_low.reactions.pop("tests.record_balance_low", None)
